@@ -1,0 +1,45 @@
+package io.engram;
+
+import io.engram.broker.KafkaAccess;
+import io.engram.config.EngramConfig;
+import io.engram.config.SettingsValidator;
+import io.engram.ingest.IngestService;
+import io.quarkus.runtime.ShutdownEvent;
+import io.quarkus.runtime.StartupEvent;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.event.Observes;
+import jakarta.inject.Inject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Start-up and shut-down order: settings are checked first (a bad one stops start-up), then
+ * Kafka (the embedded broker when none is configured), the topics, and the ingest loop.
+ * Shut-down reverses it: the loop finishes its batch, then the broker stops.
+ */
+@ApplicationScoped
+public class EngramLifecycle {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EngramLifecycle.class);
+
+    @Inject
+    EngramConfig config;
+
+    @Inject
+    KafkaAccess kafka;
+
+    @Inject
+    IngestService ingest;
+
+    void onStart(@Observes StartupEvent event) {
+        SettingsValidator.check(config);
+        kafka.start();
+        ingest.start(); // creates the topics first, retrying while the broker is unreachable
+        LOG.info("Engram started: Kafka at {}, topics {}*", kafka.bootstrapServers(), config.topicPrefix());
+    }
+
+    void onStop(@Observes ShutdownEvent event) throws InterruptedException {
+        ingest.stop();
+        kafka.stop();
+    }
+}

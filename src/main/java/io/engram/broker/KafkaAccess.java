@@ -1,0 +1,117 @@
+package io.engram.broker;
+
+import io.engram.config.EngramConfig;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.nio.file.Path;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.DescribeClusterOptions;
+import org.eclipse.microprofile.config.Config;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The service's way to Kafka: starts the embedded broker when no external one is configured,
+ * builds the clients, creates the topics, and answers whether the broker is reachable.
+ */
+@ApplicationScoped
+public class KafkaAccess {
+
+    private static final Logger LOG = LoggerFactory.getLogger(KafkaAccess.class);
+    /** A probe answer is reused this long, so health polling does not flood the broker. */
+    private static final long PROBE_CACHE_NANOS = TimeUnit.SECONDS.toNanos(2);
+
+    @Inject
+    EngramConfig config;
+
+    @Inject
+    Config rawConfig;
+
+    private EmbeddedKafkaBroker embedded;
+    private KafkaClients clients;
+    private Admin probeAdmin;
+    private volatile Probe lastProbe;
+
+    /** The outcome of one reachability probe. */
+    public record Probe(boolean reachable, String message, long atNanos) {
+    }
+
+    /** Starts the embedded broker if needed, then creates missing topics (retried by the caller on failure). */
+    public synchronized void start() {
+        String bootstrap;
+        if (config.kafka().bootstrapServers().isPresent()) {
+            bootstrap = config.kafka().bootstrapServers().get();
+            LOG.info("Using Kafka at {}", bootstrap);
+        } else {
+            Path logs = Path.of(config.dataDir(), "kafka");
+            embedded = new EmbeddedKafkaBroker(logs, config.kafka().embedded().port()).start();
+            bootstrap = embedded.bootstrapServers();
+        }
+        clients = new KafkaClients(bootstrap,
+                KafkaClients.passThrough(rawConfig.getPropertyNames(), name -> rawConfig.getValue(name, String.class)),
+                (int) config.kafka().requestTimeout().toMillis());
+        probeAdmin = clients.admin("engram-probe");
+    }
+
+    /** Creates the contract's topics when missing. */
+    public void ensureTopics() {
+        TopicSetup.ensure(probeAdmin, topics(), config.kafka().topics().partitions(),
+                config.kafka().topics().replicationFactor(), config.kafka().requestTimeout().toMillis());
+    }
+
+    public KafkaClients clients() {
+        if (clients == null) {
+            throw new IllegalStateException("Kafka access not started");
+        }
+        return clients;
+    }
+
+    public Topics topics() {
+        return new Topics(config.topicPrefix());
+    }
+
+    /** The bootstrap address in use (the embedded broker's when none is configured). */
+    public String bootstrapServers() {
+        return clients().bootstrapServers();
+    }
+
+    /** Whether the broker answers a metadata request now; cached for two seconds. */
+    public Probe probe() {
+        Probe last = lastProbe;
+        if (last != null && System.nanoTime() - last.atNanos() < PROBE_CACHE_NANOS) {
+            return last;
+        }
+        Probe probe;
+        if (probeAdmin == null) {
+            probe = new Probe(false, "not started", System.nanoTime());
+        } else {
+            try {
+                int timeout = (int) Math.min(config.kafka().requestTimeout().toMillis(), 3000);
+                int nodes = probeAdmin.describeCluster(new DescribeClusterOptions().timeoutMs(timeout))
+                        .nodes().get(timeout + 500L, TimeUnit.MILLISECONDS).size();
+                probe = new Probe(true, nodes + " broker(s) at " + clients.bootstrapServers(), System.nanoTime());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                probe = new Probe(false, "interrupted", System.nanoTime());
+            } catch (Exception e) {
+                Throwable cause = e instanceof java.util.concurrent.ExecutionException ? e.getCause() : e;
+                probe = new Probe(false, BrokerAccessException.from(cause).getMessage(), System.nanoTime());
+            }
+        }
+        lastProbe = probe;
+        return probe;
+    }
+
+    /** Closes the clients and stops the embedded broker, if any. */
+    public synchronized void stop() {
+        if (probeAdmin != null) {
+            probeAdmin.close(java.time.Duration.ofSeconds(5));
+            probeAdmin = null;
+        }
+        if (embedded != null) {
+            embedded.close();
+            embedded = null;
+        }
+    }
+}

@@ -1,0 +1,106 @@
+package io.engram.broker;
+
+import java.util.HashMap;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Properties;
+import org.apache.kafka.clients.CommonClientConfigs;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+
+/**
+ * Builds every Kafka client of the service (consumer, producer, admin) from one bootstrap address
+ * and one set of pass-through client settings ({@code engram.kafka.client.*}: security.protocol,
+ * sasl.*, ssl.* and any other Kafka client property), so a TLS or SASL cluster needs settings only.
+ */
+public final class KafkaClients {
+
+    /** Settings under this prefix go to every Kafka client, with the prefix removed. */
+    public static final String PASS_THROUGH_PREFIX = "engram.kafka.client.";
+    private static final String ENV_PREFIX = "ENGRAM_KAFKA_CLIENT_";
+
+    private final String bootstrapServers;
+    private final Map<String, String> passThrough;
+    private final int requestTimeoutMs;
+
+    public KafkaClients(String bootstrapServers, Map<String, String> passThrough, int requestTimeoutMs) {
+        this.bootstrapServers = bootstrapServers;
+        this.passThrough = Map.copyOf(passThrough);
+        this.requestTimeoutMs = requestTimeoutMs;
+    }
+
+    public String bootstrapServers() {
+        return bootstrapServers;
+    }
+
+    public int requestTimeoutMs() {
+        return requestTimeoutMs;
+    }
+
+    /**
+     * Collects pass-through settings from configuration property names. Environment variables
+     * {@code ENGRAM_KAFKA_CLIENT_SASL_JAAS_CONFIG} become {@code sasl.jaas.config}: Kafka client
+     * property names use dots only, so every underscore stands for a dot.
+     */
+    public static Map<String, String> passThrough(Iterable<String> names, java.util.function.Function<String, String> value) {
+        Map<String, String> settings = new HashMap<>();
+        for (String name : names) {
+            if (name.startsWith(PASS_THROUGH_PREFIX)) {
+                settings.put(unquote(name.substring(PASS_THROUGH_PREFIX.length())), value.apply(name));
+            } else if (name.startsWith(ENV_PREFIX)) {
+                String key = name.substring(ENV_PREFIX.length()).toLowerCase(Locale.ROOT).replace('_', '.');
+                settings.putIfAbsent(key, value.apply(name));
+            }
+        }
+        return settings;
+    }
+
+    private static String unquote(String key) {
+        return key.length() > 1 && key.startsWith("\"") && key.endsWith("\"") ? key.substring(1, key.length() - 1) : key;
+    }
+
+    private Properties common(String clientId) {
+        Properties p = new Properties();
+        p.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        p.put(CommonClientConfigs.CLIENT_ID_CONFIG, clientId);
+        p.put(CommonClientConfigs.REQUEST_TIMEOUT_MS_CONFIG, requestTimeoutMs);
+        p.put(CommonClientConfigs.DEFAULT_API_TIMEOUT_MS_CONFIG, Math.max(requestTimeoutMs, 1000));
+        p.put(CommonClientConfigs.RECONNECT_BACKOFF_MAX_MS_CONFIG, 5000);
+        p.putAll(passThrough);
+        return p;
+    }
+
+    /** A consumer with manual offset control that reads only committed transactional data. */
+    public KafkaConsumer<byte[], byte[]> consumer(String groupId, String clientId) {
+        Properties p = common(clientId);
+        p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
+        p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        p.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        p.put(ConsumerConfig.KEY_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        p.put(ConsumerConfig.VALUE_DESERIALIZER_CLASS_CONFIG, ByteArrayDeserializer.class.getName());
+        return new KafkaConsumer<>(p);
+    }
+
+    /** An idempotent producer that waits for every in-sync replica. */
+    public KafkaProducer<byte[], byte[]> producer(String clientId) {
+        Properties p = common(clientId);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Math.max(requestTimeoutMs, 1000));
+        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Math.max(requestTimeoutMs * 3, 30_000));
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024);
+        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
+        return new KafkaProducer<>(p);
+    }
+
+    public Admin admin(String clientId) {
+        return Admin.create(common(clientId));
+    }
+}

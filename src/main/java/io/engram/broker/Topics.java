@@ -1,0 +1,36 @@
+package io.engram.broker;
+
+import java.util.List;
+
+/** The topic names of CONTRACT.md under one prefix. */
+public record Topics(String prefix) {
+
+    public String examples() {
+        return prefix + "examples";
+    }
+
+    public String models() {
+        return prefix + "models";
+    }
+
+    public String modelChunks() {
+        return prefix + "model-chunks";
+    }
+
+    public String metrics() {
+        return prefix + "metrics";
+    }
+
+    public String deadLetters() {
+        return prefix + "dlq";
+    }
+
+    /** Topics whose records are replaced by key ({@code cleanup.policy=compact}). */
+    public List<String> compacted() {
+        return List.of(models(), modelChunks());
+    }
+
+    public List<String> all() {
+        return List.of(examples(), models(), modelChunks(), metrics(), deadLetters());
+    }
+}

@@ -1,0 +1,12 @@
+package io.engram.config;
+
+/** Consolidation at task boundaries; written in settings as {@code none}, {@code ewc}, {@code online-ewc}, {@code kfac}. */
+public enum ConsolidationMethod {
+    NONE,
+    /** Diagonal Fisher per task (Kirkpatrick et al. 2017). */
+    EWC,
+    /** One decayed diagonal Fisher (Schwarz et al. 2018). */
+    ONLINE_EWC,
+    /** Kronecker-factored Laplace (Ritter, Botev and Barber 2018). */
+    KFAC
+}

@@ -1,0 +1,172 @@
+package io.engram.config;
+
+import io.smallrye.config.ConfigMapping;
+import io.smallrye.config.WithDefault;
+import io.smallrye.config.WithName;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalDouble;
+
+/**
+ * Every setting of Engram, typed. Each key can also be given as an environment variable in
+ * Quarkus style ({@code engram.learner.method} → {@code ENGRAM_LEARNER_METHOD}). Values are
+ * checked at start-up by {@link SettingsValidator}; a bad one stops the service with a message
+ * naming the key, the value and what is allowed.
+ */
+@ConfigMapping(prefix = "engram")
+public interface EngramConfig {
+
+    /** Kafka connection, embedded broker and topic layout. */
+    Kafka kafka();
+
+    /** Folder for checkpoints, the embedded broker's logs and native caches. */
+    @WithName("data-dir")
+    @WithDefault("./data")
+    String dataDir();
+
+    /** Prefix of every topic name; {@code engram.} gives {@code engram.examples} and so on. */
+    @WithName("topic-prefix")
+    @WithDefault("engram.")
+    String topicPrefix();
+
+    /** The network every model is built with. */
+    Model model();
+
+    /** The online learner. */
+    Learner learner();
+
+    /** Consolidation at task boundaries. */
+    Consolidation consolidation();
+
+    /** How records are taken off {@code engram.examples}. */
+    Ingest ingest();
+
+    interface Kafka {
+        /** External Kafka; unset starts an embedded single-node KRaft broker on 127.0.0.1. */
+        @WithName("bootstrap-servers")
+        Optional<String> bootstrapServers();
+
+        /** The embedded broker. */
+        Embedded embedded();
+
+        /** Consumer group of the ingest loop. */
+        @WithName("group-id")
+        @WithDefault("engram")
+        String groupId();
+
+        /** Topics created at start-up when missing. */
+        Topics topics();
+
+        /**
+         * Timeout of each administrative call (topic creation, health probe); also bounds how
+         * long a wrong credential or an unreachable broker takes to show up as an error.
+         */
+        @WithName("request-timeout")
+        @WithDefault("10s")
+        Duration requestTimeout();
+
+        interface Embedded {
+            /** Client port of the embedded broker; 0 picks a free port. */
+            @WithDefault("9092")
+            int port();
+        }
+
+        interface Topics {
+            /** Partitions of each created topic. */
+            @WithDefault("1")
+            int partitions();
+
+            /** Replication factor of each created topic. */
+            @WithName("replication-factor")
+            @WithDefault("1")
+            short replicationFactor();
+        }
+    }
+
+    interface Model {
+        /** Length of the dense input vector {@code x}. */
+        @WithName("input-size")
+        @WithDefault("784")
+        int inputSize();
+
+        /** Number of classes C; labels are 0..C-1. */
+        @WithDefault("10")
+        int classes();
+
+        /**
+         * Class names, in index order, so producers may send {@code "label": "Sneaker"}.
+         * Defaults to the Fashion-MNIST classes; exactly {@code classes} entries.
+         */
+        @WithDefault("T-shirt/top,Trouser,Pullover,Dress,Coat,Sandal,Shirt,Sneaker,Bag,Ankle boot")
+        List<String> labels();
+
+        /**
+         * Feature names, in input order, so producers may send {@code "features": {...}};
+         * exactly {@code input-size} entries. Unset: only dense {@code x} is accepted.
+         */
+        Optional<List<String>> features();
+
+        /** Sizes of the hidden layers. */
+        @WithDefault("100,100")
+        List<Integer> hidden();
+
+        /** Seed of initialisation and of every sampling decision. */
+        @WithDefault("42")
+        long seed();
+    }
+
+    interface Learner {
+        /** {@code online}, {@code er} or {@code mer}. */
+        @WithDefault("mer")
+        LearnerMethod method();
+
+        /** SGD step size; unset takes the method's default from ALGORITHMS.md. */
+        @WithName("learning-rate")
+        OptionalDouble learningRate();
+
+        /** Rehearsal buffer size in examples. */
+        @WithName("replay-capacity")
+        @WithDefault("5120")
+        int replayCapacity();
+    }
+
+    interface Consolidation {
+        /** {@code none}, {@code ewc}, {@code online-ewc} or {@code kfac}. */
+        @WithDefault("kfac")
+        ConsolidationMethod method();
+
+        /** Penalty strength λ; unset takes the method's tuned default. */
+        OptionalDouble lambda();
+    }
+
+    interface Ingest {
+        /**
+         * Largest record value accepted, in bytes; larger ones are dead-lettered as
+         * {@code too_large}. The default sits well below the broker's 1 MiB message limit so
+         * that the dead letter, which carries the original value, still fits on {@code engram.dlq}.
+         */
+        @WithName("max-record-bytes")
+        @WithDefault("524288")
+        int maxRecordBytes();
+
+        /** Whether a train example of a new task ends the current task. */
+        @WithName("task-switch-ends-task")
+        @WithDefault("true")
+        boolean taskSwitchEndsTask();
+
+        /** Longest wait of one poll of the consumer. */
+        @WithName("poll-timeout")
+        @WithDefault("200ms")
+        Duration pollTimeout();
+
+        /** First wait after an infrastructure failure; doubles up to {@code max-backoff}. */
+        @WithDefault("500ms")
+        Duration backoff();
+
+        /** Longest wait between retries after infrastructure failures. */
+        @WithName("max-backoff")
+        @WithDefault("30s")
+        Duration maxBackoff();
+    }
+}

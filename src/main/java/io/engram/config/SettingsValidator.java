@@ -1,0 +1,130 @@
+package io.engram.config;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.regex.Pattern;
+
+/**
+ * Checks the settings that their types alone cannot: ranges, sizes that must agree, names.
+ * Every problem is reported at once, each naming the key, the value and what is allowed.
+ */
+public final class SettingsValidator {
+
+    /** Kafka topic names: at most 249 characters of [a-zA-Z0-9._-]; the prefix leaves room for the suffix. */
+    private static final Pattern TOPIC_PREFIX = Pattern.compile("[a-zA-Z0-9._-]{0,200}");
+
+    private SettingsValidator() {
+    }
+
+    /** Returns the problems found, empty when the settings are usable. */
+    public static List<String> problems(EngramConfig config) {
+        List<String> problems = new ArrayList<>();
+        EngramConfig.Kafka kafka = config.kafka();
+        range(problems, "engram.kafka.embedded.port", kafka.embedded().port(), 0, 65535,
+                "0 (any free port) to 65535");
+        atLeast(problems, "engram.kafka.topics.partitions", kafka.topics().partitions(), 1);
+        atLeast(problems, "engram.kafka.topics.replication-factor", kafka.topics().replicationFactor(), 1);
+        kafka.bootstrapServers().ifPresent(servers -> {
+            if (servers.isBlank()) {
+                problems.add(message("engram.kafka.bootstrap-servers", servers,
+                        "host:port[,host:port...], or leave it unset for the embedded broker"));
+            }
+        });
+        if (kafka.requestTimeout().isNegative() || kafka.requestTimeout().isZero()) {
+            problems.add(message("engram.kafka.request-timeout", kafka.requestTimeout(), "a positive duration"));
+        }
+        if (kafka.groupId().isBlank()) {
+            problems.add(message("engram.kafka.group-id", kafka.groupId(), "a non-empty consumer group id"));
+        }
+        if (!TOPIC_PREFIX.matcher(config.topicPrefix()).matches()) {
+            problems.add(message("engram.topic-prefix", config.topicPrefix(),
+                    "up to 200 characters of [a-zA-Z0-9._-]"));
+        }
+        if (config.dataDir().isBlank()) {
+            problems.add(message("engram.data-dir", config.dataDir(), "a folder path"));
+        }
+
+        EngramConfig.Model model = config.model();
+        atLeast(problems, "engram.model.input-size", model.inputSize(), 1);
+        atLeast(problems, "engram.model.classes", model.classes(), 2);
+        if (model.labels().size() != model.classes()) {
+            problems.add(message("engram.model.labels", String.join(",", model.labels()),
+                    "exactly engram.model.classes (" + model.classes() + ") names, found " + model.labels().size()));
+        } else if (new HashSet<>(model.labels()).size() != model.labels().size()) {
+            problems.add(message("engram.model.labels", String.join(",", model.labels()), "distinct names"));
+        }
+        model.features().ifPresent(features -> {
+            if (features.size() != model.inputSize()) {
+                problems.add(message("engram.model.features", abbreviate(features),
+                        "exactly engram.model.input-size (" + model.inputSize() + ") names, found " + features.size()));
+            } else if (new HashSet<>(features).size() != features.size()) {
+                problems.add(message("engram.model.features", abbreviate(features), "distinct names"));
+            }
+        });
+        for (int size : model.hidden()) {
+            if (size < 1) {
+                problems.add(message("engram.model.hidden", model.hidden(), "positive layer sizes, e.g. 100,100"));
+                break;
+            }
+        }
+
+        EngramConfig.Learner learner = config.learner();
+        learner.learningRate().ifPresent(rate -> {
+            if (!(rate > 0) || !Double.isFinite(rate)) {
+                problems.add(message("engram.learner.learning-rate", rate, "a finite number > 0"));
+            }
+        });
+        atLeast(problems, "engram.learner.replay-capacity", learner.replayCapacity(), 0);
+
+        config.consolidation().lambda().ifPresent(lambda -> {
+            if (!(lambda >= 0) || !Double.isFinite(lambda)) {
+                problems.add(message("engram.consolidation.lambda", lambda, "a finite number >= 0"));
+            }
+        });
+
+        EngramConfig.Ingest ingest = config.ingest();
+        range(problems, "engram.ingest.max-record-bytes", ingest.maxRecordBytes(), 2, 64 * 1024 * 1024,
+                "2 to 67108864 bytes");
+        if (ingest.pollTimeout().isNegative() || ingest.pollTimeout().isZero()) {
+            problems.add(message("engram.ingest.poll-timeout", ingest.pollTimeout(), "a positive duration"));
+        }
+        if (ingest.backoff().isNegative() || ingest.backoff().isZero()) {
+            problems.add(message("engram.ingest.backoff", ingest.backoff(), "a positive duration"));
+        }
+        if (ingest.maxBackoff().compareTo(ingest.backoff()) < 0) {
+            problems.add(message("engram.ingest.max-backoff", ingest.maxBackoff(),
+                    "a duration no shorter than engram.ingest.backoff (" + ingest.backoff() + ")"));
+        }
+        return problems;
+    }
+
+    /** Throws {@link InvalidSettingsException} listing every problem, if there is any. */
+    public static void check(EngramConfig config) {
+        List<String> problems = problems(config);
+        if (!problems.isEmpty()) {
+            throw new InvalidSettingsException(problems);
+        }
+    }
+
+    private static void atLeast(List<String> problems, String key, long value, long min) {
+        if (value < min) {
+            problems.add(message(key, value, "an integer >= " + min));
+        }
+    }
+
+    private static void range(List<String> problems, String key, long value, long min, long max, String allowed) {
+        if (value < min || value > max) {
+            problems.add(message(key, value, allowed));
+        }
+    }
+
+    static String message(String key, Object value, String allowed) {
+        return "Invalid setting " + key + "=" + value + ": allowed is " + allowed + ".";
+    }
+
+    private static String abbreviate(List<String> names) {
+        return names.size() <= 6 ? String.join(",", names)
+                : String.join(",", names.subList(0, 6)) + ",... (" + names.size() + " names)";
+    }
+}

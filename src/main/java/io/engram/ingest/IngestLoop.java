@@ -1,0 +1,269 @@
+package io.engram.ingest;
+
+import io.engram.broker.BrokerAccessException;
+import io.engram.learn.Learner;
+import io.engram.learn.LearnerRegistry;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.common.KafkaException;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.AuthenticationException;
+import org.apache.kafka.common.errors.AuthorizationException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The consume loop: poll, handle each record in order, wait for its dead letters, commit.
+ *
+ * <p>Failures are typed (STYLE.md §7): a bad record is dead-lettered and the loop goes on; an
+ * infrastructure failure (broker unreachable, credentials refused, a dead letter not acknowledged)
+ * makes the loop rewind to the last committed offsets, wait with exponential back-off and try
+ * again, with {@link State#WAITING_FOR_BROKER}; anything else stops the loop with
+ * {@link State#FAILED} and leaves the offsets of unhandled records uncommitted.
+ *
+ * <p>Offsets are committed only after every record before them was handed to its learner or its
+ * dead letter was acknowledged by the broker.
+ */
+public final class IngestLoop implements Runnable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(IngestLoop.class);
+
+    /** Where the loop stands; {@link #RUNNING} once it has joined the group and polled. */
+    public enum State { STARTING, RUNNING, WAITING_FOR_BROKER, STOPPED, FAILED }
+
+    private final Runnable prepare;
+    private final Supplier<Consumer<byte[], byte[]>> consumers;
+    private final DeadLetters deadLetters;
+    private final String topic;
+    private final RecordDecoder decoder;
+    private final LearnerRegistry learners;
+    private final IngestMetrics metrics;
+    private final Settings settings;
+    private final Map<String, String> currentTask = new HashMap<>();
+    private final Map<TopicPartition, Long> committed = new HashMap<>();
+
+    private volatile boolean running = true;
+    private volatile State state = State.STARTING;
+    private volatile String lastError;
+    private volatile Consumer<byte[], byte[]> consumer;
+
+    /**
+     * @param taskSwitchEndsTask whether a train example of another task ends the current one
+     */
+    public record Settings(Duration pollTimeout, Duration backoff, Duration maxBackoff, boolean taskSwitchEndsTask) {
+    }
+
+    /**
+     * @param prepare run until it succeeds before consuming (creates the topics); may throw
+     *     {@link BrokerAccessException}, which is retried with back-off
+     */
+    public IngestLoop(Runnable prepare, Supplier<Consumer<byte[], byte[]>> consumers, Producer<byte[], byte[]> deadLetterProducer,
+            String topic, String deadLetterTopic, RecordDecoder decoder, LearnerRegistry learners,
+            IngestMetrics metrics, Settings settings) {
+        this.prepare = prepare;
+        this.consumers = consumers;
+        this.deadLetters = new DeadLetters(deadLetterProducer, deadLetterTopic);
+        this.topic = topic;
+        this.decoder = decoder;
+        this.learners = learners;
+        this.metrics = metrics;
+        this.settings = settings;
+    }
+
+    public State state() {
+        return state;
+    }
+
+    /** The last infrastructure or fatal error, phrased for a person; null when none. */
+    public String lastError() {
+        return lastError;
+    }
+
+    /** Asks the loop to finish the current record batch and stop; returns at once. */
+    public void stop() {
+        running = false;
+        Consumer<byte[], byte[]> c = consumer;
+        if (c != null) {
+            c.wakeup();
+        }
+    }
+
+    @Override
+    public void run() {
+        Duration backoff = settings.backoff();
+        try {
+            boolean prepared = false;
+            while (running && !prepared) {
+                try {
+                    prepare.run();
+                    prepared = true;
+                } catch (BrokerAccessException | KafkaException e) {
+                    backoff = waitForBroker(e.getMessage(), e, backoff);
+                }
+            }
+            backoff = settings.backoff();
+            consumer = consumers.get();
+            consumer.subscribe(List.of(topic), new CommitOnRevoke());
+            while (running) {
+                try {
+                    pollOnce();
+                    backoff = settings.backoff();
+                } catch (WakeupException e) {
+                    // stop() was called; the loop condition ends it
+                } catch (AuthenticationException | AuthorizationException e) {
+                    backoff = waitForBroker(BrokerAccessException.from(e).getMessage(), e, backoff);
+                } catch (KafkaException | BrokerAccessException | java.util.concurrent.ExecutionException e) {
+                    backoff = waitForBroker("Kafka unavailable: " + e.getMessage(), e, backoff);
+                }
+            }
+            state = State.STOPPED;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            state = State.STOPPED;
+        } catch (RuntimeException | Error e) {
+            lastError = "ingest stopped by an unexpected error: " + e;
+            state = State.FAILED;
+            LOG.error("Ingest loop failed; offsets after the last handled record stay uncommitted", e);
+        } finally {
+            Consumer<byte[], byte[]> c = consumer;
+            if (c != null) {
+                try {
+                    c.close(Duration.ofSeconds(5));
+                } catch (RuntimeException e) {
+                    LOG.warn("Closing the consumer failed: {}", e.toString());
+                }
+            }
+            if (state != State.FAILED) {
+                state = State.STOPPED;
+            }
+        }
+    }
+
+    private void pollOnce() throws java.util.concurrent.ExecutionException, InterruptedException {
+        ConsumerRecords<byte[], byte[]> records = consumer.poll(settings.pollTimeout());
+        if (state != State.RUNNING) {
+            LOG.info("Ingest running on {} ({} partitions assigned)", topic, consumer.assignment().size());
+            state = State.RUNNING;
+            lastError = null;
+        }
+        if (!records.isEmpty()) {
+            Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
+            try {
+                for (ConsumerRecord<byte[], byte[]> record : records) {
+                    handle(record);
+                    next.put(new TopicPartition(record.topic(), record.partition()),
+                            new OffsetAndMetadata(record.offset() + 1));
+                }
+                deadLetters.awaitAll();
+            } catch (RuntimeException | java.util.concurrent.ExecutionException e) {
+                rewind();
+                throw e;
+            }
+            consumer.commitSync(next);
+            next.forEach((tp, offset) -> committed.put(tp, offset.offset()));
+        }
+        updateLag();
+    }
+
+    /** Hands one record to its learner or to the dead-letter topic, and counts it. */
+    private void handle(ConsumerRecord<byte[], byte[]> record) {
+        IngestRecord decoded = decoder.decode(record.key(), record.value());
+        if (decoded instanceof Example example) {
+            Learner learner = learners.forModel(example.model());
+            if (example.split() == Example.Split.TRAIN) {
+                String previous = currentTask.put(example.model(), example.task());
+                if (settings.taskSwitchEndsTask() && previous != null && !previous.equals(example.task())) {
+                    LOG.info("Model {}: task {} ends, {} begins (task switch at offset {})",
+                            example.model(), previous, example.task(), record.offset());
+                    learner.endTask(previous);
+                }
+                learner.train(example);
+            } else {
+                learner.keepForEvaluation(example);
+            }
+            metrics.example(example.model(), example.split());
+        } else if (decoded instanceof Control control) {
+            Learner learner = learners.forModel(control.model());
+            if (control.type() == Control.Type.TASK_END) {
+                currentTask.remove(control.model(), control.task());
+                learner.endTask(control.task());
+            } else {
+                learner.publish();
+            }
+            metrics.control(control.model(), control.type());
+        } else {
+            Rejection rejection = (Rejection) decoded;
+            LOG.warn("Dead-lettering {}-{}@{}{}: {} ({})", record.topic(), record.partition(), record.offset(),
+                    rejection.id() == null ? "" : " id=" + rejection.id(), rejection.message(), rejection.reason().code());
+            deadLetters.send(record, rejection);
+            metrics.rejected(rejection.reason());
+        }
+    }
+
+    private void updateLag() {
+        for (TopicPartition tp : consumer.assignment()) {
+            OptionalLong lag = consumer.currentLag(tp);
+            if (lag.isPresent()) {
+                long position = consumer.position(tp);
+                long end = position + lag.getAsLong();
+                Long done = committed.get(tp);
+                metrics.lag(tp, lag.getAsLong(), done == null ? end : Math.max(0, end - done));
+            }
+        }
+    }
+
+    /** Moves every assigned partition back to its last committed offset, so nothing is skipped. */
+    private void rewind() {
+        try {
+            Set<TopicPartition> assigned = consumer.assignment();
+            Map<TopicPartition, OffsetAndMetadata> offsets = consumer.committed(assigned);
+            for (TopicPartition tp : assigned) {
+                OffsetAndMetadata offset = offsets.get(tp);
+                if (offset != null) {
+                    consumer.seek(tp, offset);
+                } else {
+                    consumer.seekToBeginning(List.of(tp));
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("Could not rewind to the committed offsets ({}); the group will resume from them on rejoin", e.toString());
+        }
+    }
+
+    private Duration waitForBroker(String message, Exception cause, Duration backoff) throws InterruptedException {
+        if (!message.equals(lastError)) {
+            LOG.error("{} Retrying in {} ms.", message, backoff.toMillis(), cause instanceof KafkaException ? null : cause);
+        }
+        lastError = message;
+        state = State.WAITING_FOR_BROKER;
+        Thread.sleep(backoff.toMillis());
+        Duration doubled = backoff.multipliedBy(2);
+        return doubled.compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : doubled;
+    }
+
+    /** Commits what was handled before partitions move to another instance. */
+    private final class CommitOnRevoke implements ConsumerRebalanceListener {
+        @Override
+        public void onPartitionsRevoked(java.util.Collection<TopicPartition> partitions) {
+            // every batch is committed before the next poll, so nothing handled is left uncommitted here
+            partitions.forEach(committed::remove);
+        }
+
+        @Override
+        public void onPartitionsAssigned(java.util.Collection<TopicPartition> partitions) {
+            LOG.info("Assigned {}", partitions);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+package io.engram.ingest;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * The ingest figures of CONTRACT.md: {@code engram_examples_total{model,split}},
+ * {@code engram_examples_rejected_total{reason}}, {@code engram_control_records_total{model,type}}
+ * and {@code engram_consumer_lag_records{topic,partition,against}} where {@code against} is
+ * {@code position} (records not yet fetched by the consumer) or {@code committed} (records not yet
+ * handled and committed). Every record lands in exactly one counter.
+ */
+public final class IngestMetrics {
+
+    private final MeterRegistry registry;
+    private final Map<String, Counter> counters = new ConcurrentHashMap<>();
+    private final Map<String, AtomicLong> lags = new ConcurrentHashMap<>();
+
+    public IngestMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    void example(String model, Example.Split split) {
+        String splitName = split == Example.Split.TRAIN ? "train" : "eval";
+        counters.computeIfAbsent("e|" + model + "|" + splitName, k -> Counter.builder("engram.examples")
+                .description("Examples handed to the learner, by model and split")
+                .tags("model", model, "split", splitName).register(registry)).increment();
+    }
+
+    void rejected(RejectReason reason) {
+        counters.computeIfAbsent("r|" + reason.code(), k -> Counter.builder("engram.examples.rejected")
+                .description("Records dead-lettered, by reason")
+                .tags("reason", reason.code()).register(registry)).increment();
+    }
+
+    void control(String model, Control.Type type) {
+        counters.computeIfAbsent("c|" + model + "|" + type.code(), k -> Counter.builder("engram.control.records")
+                .description("Control records handled, by model and type")
+                .tags("model", model, "type", type.code()).register(registry)).increment();
+    }
+
+    void lag(TopicPartition tp, long againstPosition, long againstCommitted) {
+        gauge(tp, "position").set(againstPosition);
+        gauge(tp, "committed").set(againstCommitted);
+    }
+
+    private AtomicLong gauge(TopicPartition tp, String against) {
+        return lags.computeIfAbsent(tp + "|" + against, k -> {
+            AtomicLong value = new AtomicLong();
+            Gauge.builder("engram.consumer.lag.records", value, AtomicLong::get)
+                    .description("Records behind the end of the partition, against the consumer position or the committed offset")
+                    .tags(Tags.of("topic", tp.topic(), "partition", Integer.toString(tp.partition()), "against", against))
+                    .register(registry);
+            return value;
+        });
+    }
+}

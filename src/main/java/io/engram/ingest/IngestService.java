@@ -1,0 +1,68 @@
+package io.engram.ingest;
+
+import io.engram.broker.KafkaAccess;
+import io.engram.config.EngramConfig;
+import io.engram.learn.LearnerRegistry;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.time.Duration;
+import org.apache.kafka.clients.producer.KafkaProducer;
+
+/** Runs the {@link IngestLoop} on its own thread for the life of the service. */
+@ApplicationScoped
+public class IngestService {
+
+    @Inject
+    EngramConfig config;
+
+    @Inject
+    KafkaAccess kafka;
+
+    @Inject
+    LearnerRegistry learners;
+
+    @Inject
+    MeterRegistry registry;
+
+    private IngestLoop loop;
+    private Thread thread;
+    private KafkaProducer<byte[], byte[]> deadLetterProducer;
+
+    public synchronized void start() {
+        EngramConfig.Model model = config.model();
+        RecordDecoder decoder = new RecordDecoder(
+                new RecordDecoder.ModelShape(model.inputSize(), model.labels(), model.features()),
+                config.ingest().maxRecordBytes());
+        deadLetterProducer = kafka.clients().producer("engram-dlq");
+        EngramConfig.Ingest ingest = config.ingest();
+        loop = new IngestLoop(kafka::ensureTopics, () -> kafka.clients().consumer(config.kafka().groupId(), "engram-ingest"),
+                deadLetterProducer, kafka.topics().examples(), kafka.topics().deadLetters(), decoder, learners,
+                new IngestMetrics(registry),
+                new IngestLoop.Settings(ingest.pollTimeout(), ingest.backoff(), ingest.maxBackoff(), ingest.taskSwitchEndsTask()));
+        thread = new Thread(loop, "engram-ingest");
+        thread.start();
+    }
+
+    /** The loop's state; {@link IngestLoop.State#STARTING} before {@link #start()}. */
+    public IngestLoop.State state() {
+        return loop == null ? IngestLoop.State.STARTING : loop.state();
+    }
+
+    public String lastError() {
+        return loop == null ? null : loop.lastError();
+    }
+
+    /** Stops the loop after its current batch and waits for it. */
+    public synchronized void stop() throws InterruptedException {
+        if (loop != null) {
+            loop.stop();
+            thread.join(Duration.ofSeconds(30).toMillis());
+            loop = null;
+        }
+        if (deadLetterProducer != null) {
+            deadLetterProducer.close(Duration.ofSeconds(5));
+            deadLetterProducer = null;
+        }
+    }
+}

@@ -1,0 +1,230 @@
+package io.engram.ingest;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.json.JsonReadFeature;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.networknt.schema.JsonSchema;
+import com.networknt.schema.JsonSchemaFactory;
+import com.networknt.schema.SpecVersion;
+import com.networknt.schema.ValidationMessage;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
+
+/**
+ * Turns the bytes of one record on {@code engram.examples} into an {@link IngestRecord}.
+ * Checks, in order: size ({@code too_large}), JSON ({@code invalid_json}), {@code type}
+ * ({@code unknown_type}), the JSON Schema of that type in {@code schemas/} ({@code schema}), then
+ * what a schema cannot express: the input size ({@code dimension}), finite values
+ * ({@code non_finite}), known labels and feature names. Never throws on bad input.
+ *
+ * <p>Thread-safe: the schemas and the mapper are immutable once built.
+ */
+public final class RecordDecoder {
+
+    /** The model id when a record has no key. */
+    public static final String DEFAULT_MODEL = "default";
+    private static final Pattern MODEL_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    private static final int MAX_SCHEMA_MESSAGES = 3;
+
+    private final ObjectMapper mapper = JsonMapper.builder()
+            .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS) // NaN and Infinity become non_finite, not invalid_json
+            .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
+            .build();
+    private final JsonSchema exampleSchema;
+    private final JsonSchema controlSchema;
+    private final ModelShape shape;
+    private final int maxRecordBytes;
+
+    /**
+     * What a record must fit.
+     *
+     * @param features feature names in input order, or empty when only dense {@code x} is accepted
+     */
+    public record ModelShape(int inputSize, List<String> labels, Optional<List<String>> features) {
+        int classes() {
+            return labels.size();
+        }
+    }
+
+    public RecordDecoder(ModelShape shape, int maxRecordBytes) {
+        this.shape = shape;
+        this.maxRecordBytes = maxRecordBytes;
+        JsonSchemaFactory factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
+        this.exampleSchema = load(factory, "example.schema.json");
+        this.controlSchema = load(factory, "control.schema.json");
+        this.featureIndex = shape.features().map(RecordDecoder::indexOf).orElse(Map.of());
+        this.labelIndex = indexOf(shape.labels());
+    }
+
+    private final Map<String, Integer> featureIndex;
+    private final Map<String, Integer> labelIndex;
+
+    /** Decodes one record; {@code key} and {@code value} may be null. */
+    public IngestRecord decode(byte[] key, byte[] value) {
+        String model = key == null || key.length == 0 ? DEFAULT_MODEL : new String(key, StandardCharsets.UTF_8);
+        if (value == null || value.length == 0) {
+            return new Rejection(model, RejectReason.INVALID_JSON,
+                    "Expected a JSON object, found an empty record value.", null);
+        }
+        if (value.length > maxRecordBytes) {
+            return new Rejection(model, RejectReason.TOO_LARGE, "Expected at most " + maxRecordBytes
+                    + " bytes (engram.ingest.max-record-bytes), found " + value.length + " bytes.", null);
+        }
+        JsonNode root;
+        try {
+            root = mapper.readTree(value);
+        } catch (JsonProcessingException e) {
+            return new Rejection(model, RejectReason.INVALID_JSON,
+                    "Expected a JSON object, but the value is not valid JSON: " + e.getOriginalMessage() + ".", null);
+        } catch (IOException e) {
+            return new Rejection(model, RejectReason.INVALID_JSON,
+                    "Expected a JSON object, but the value cannot be read as UTF-8 JSON: " + e.getMessage() + ".", null);
+        }
+        if (root == null || !root.isObject()) {
+            return new Rejection(model, RejectReason.SCHEMA,
+                    "Expected a JSON object, found " + (root == null ? "nothing" : root.getNodeType().toString().toLowerCase())
+                            + ".", null);
+        }
+        String id = root.path("id").isTextual() ? root.get("id").asText() : null;
+        if (!MODEL_ID.matcher(model).matches()) {
+            return new Rejection(model, RejectReason.SCHEMA,
+                    "Expected the record key (the model id) to be 1..128 characters of [A-Za-z0-9._:-], found '"
+                            + abbreviate(model) + "'.", id);
+        }
+        JsonNode type = root.get("type");
+        String typeName = type == null ? "example" : type.isTextual() ? type.asText() : null;
+        if (typeName == null) {
+            return new Rejection(model, RejectReason.UNKNOWN_TYPE,
+                    "Expected \"type\" to be one of \"example\", \"task_end\", \"publish\", found " + type + ".", id);
+        }
+        return switch (typeName) {
+            case "example" -> example(model, root, id);
+            case "task_end", "publish" -> control(model, root, typeName, id);
+            default -> new Rejection(model, RejectReason.UNKNOWN_TYPE,
+                    "Expected \"type\" to be one of \"example\", \"task_end\", \"publish\", found \""
+                            + abbreviate(typeName) + "\".", id);
+        };
+    }
+
+    private IngestRecord control(String model, JsonNode root, String typeName, String id) {
+        Optional<Rejection> invalid = validate(model, controlSchema, "control", root, id);
+        if (invalid.isPresent()) {
+            return invalid.get();
+        }
+        return typeName.equals("task_end")
+                ? new Control(model, Control.Type.TASK_END, root.get("task").asText())
+                : new Control(model, Control.Type.PUBLISH, null);
+    }
+
+    private IngestRecord example(String model, JsonNode root, String id) {
+        Optional<Rejection> invalid = validate(model, exampleSchema, "example", root, id);
+        if (invalid.isPresent()) {
+            return invalid.get();
+        }
+        String task = root.get("task").asText();
+        Example.Split split = "eval".equals(root.path("split").asText("train")) ? Example.Split.EVAL : Example.Split.TRAIN;
+
+        float[] x = new float[shape.inputSize()];
+        JsonNode dense = root.get("x");
+        if (dense != null) {
+            if (dense.size() != shape.inputSize()) {
+                return new Rejection(model, RejectReason.DIMENSION, "Expected \"x\" with " + shape.inputSize()
+                        + " numbers (engram.model.input-size), found " + dense.size() + ".", id);
+            }
+            for (int i = 0; i < x.length; i++) {
+                double v = dense.get(i).asDouble();
+                x[i] = (float) v;
+                if (!Float.isFinite(x[i])) {
+                    return new Rejection(model, RejectReason.NON_FINITE, "Expected finite numbers within the float range in \"x\", found "
+                            + dense.get(i).asText() + " at index " + i + ".", id);
+                }
+            }
+        } else {
+            JsonNode named = root.get("features");
+            if (featureIndex.isEmpty()) {
+                return new Rejection(model, RejectReason.UNKNOWN_FEATURE,
+                        "Expected dense \"x\": this model declares no feature names (engram.model.features), found \"features\".", id);
+            }
+            for (Iterator<Map.Entry<String, JsonNode>> it = named.fields(); it.hasNext(); ) {
+                Map.Entry<String, JsonNode> feature = it.next();
+                Integer index = featureIndex.get(feature.getKey());
+                if (index == null) {
+                    return new Rejection(model, RejectReason.UNKNOWN_FEATURE, "Expected feature names among "
+                            + abbreviate(String.join(", ", shape.features().get())) + " (engram.model.features), found \""
+                            + abbreviate(feature.getKey()) + "\".", id);
+                }
+                x[index] = (float) feature.getValue().asDouble();
+                if (!Float.isFinite(x[index])) {
+                    return new Rejection(model, RejectReason.NON_FINITE, "Expected a finite number within the float range for feature \""
+                            + feature.getKey() + "\", found " + feature.getValue().asText() + ".", id);
+                }
+            }
+        }
+
+        int label;
+        if (root.has("y")) {
+            long y = root.get("y").asLong();
+            if (y < 0 || y >= shape.classes()) {
+                return new Rejection(model, RejectReason.UNKNOWN_LABEL, "Expected \"y\" to be a class index from 0 to "
+                        + (shape.classes() - 1) + " (engram.model.classes), found " + root.get("y").asText() + ".", id);
+            }
+            label = (int) y;
+        } else {
+            Integer index = labelIndex.get(root.get("label").asText());
+            if (index == null) {
+                return new Rejection(model, RejectReason.UNKNOWN_LABEL, "Expected \"label\" to be one of "
+                        + abbreviate(String.join(", ", shape.labels())) + " (engram.model.labels), found \""
+                        + abbreviate(root.get("label").asText()) + "\".", id);
+            }
+            label = index;
+        }
+        return new Example(model, task, x, label, split, id);
+    }
+
+    private Optional<Rejection> validate(String model, JsonSchema schema, String kind, JsonNode root, String id) {
+        Set<ValidationMessage> errors = schema.validate(root);
+        if (errors.isEmpty()) {
+            return Optional.empty();
+        }
+        String found = errors.stream().map(ValidationMessage::getMessage).sorted().limit(MAX_SCHEMA_MESSAGES)
+                .collect(Collectors.joining("; "));
+        return Optional.of(new Rejection(model, RejectReason.SCHEMA, "Expected a " + kind
+                + " record as in schemas/" + kind + ".schema.json, found: " + found + ".", id));
+    }
+
+    private static JsonSchema load(JsonSchemaFactory factory, String name) {
+        try (InputStream in = RecordDecoder.class.getResourceAsStream("/schemas/" + name)) {
+            if (in == null) {
+                throw new IllegalStateException("schemas/" + name + " is missing from the classpath");
+            }
+            return factory.getSchema(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Map<String, Integer> indexOf(List<String> names) {
+        Map<String, Integer> index = new HashMap<>();
+        for (int i = 0; i < names.size(); i++) {
+            index.put(names.get(i), i);
+        }
+        return Map.copyOf(index);
+    }
+
+    private static String abbreviate(String s) {
+        return s.length() <= 120 ? s : s.substring(0, 117) + "...";
+    }
+}

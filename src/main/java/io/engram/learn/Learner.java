@@ -1,0 +1,26 @@
+package io.engram.learn;
+
+import io.engram.ingest.Example;
+
+/**
+ * The learner of one model, fed by the ingest loop in stream order from a single thread.
+ *
+ * <p>Call order: any sequence of {@link #train}, {@link #keepForEvaluation}, {@link #endTask} and
+ * {@link #publish}, exactly as the records appear on the model's partition. A task boundary is
+ * an event between two examples: every example before it belongs to the ending task. When a call
+ * returns, the record is handled and its offset may be committed.
+ */
+public interface Learner {
+
+    /** Learns from one train example. */
+    void train(Example example);
+
+    /** Keeps one eval example as part of its task's evaluation set; never trained on. */
+    void keepForEvaluation(Example example);
+
+    /** The task ends: consolidate, evaluate, publish a version. */
+    void endTask(String task);
+
+    /** Publish a version now. */
+    void publish();
+}

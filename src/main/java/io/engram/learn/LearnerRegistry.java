@@ -1,0 +1,7 @@
+package io.engram.learn;
+
+/** The learner of each model id; one learner per model, created on its first record. */
+public interface LearnerRegistry {
+
+    Learner forModel(String model);
+}
