@@ -36,7 +36,7 @@ public final class IngestMetrics {
     void rejected(RejectReason reason) {
         counters.computeIfAbsent("r|" + reason.code(), k -> Counter.builder("engram.examples.rejected")
                 .description("Records dead-lettered, by reason")
-                .tags("reason", reason.code()).register(registry)).increment();
+                .tags("reason", reason.code()).register(registry));
     }
 
     void control(String model, Control.Type type) {

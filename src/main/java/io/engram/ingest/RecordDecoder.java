@@ -201,7 +201,7 @@ public final class RecordDecoder {
         }
         String found = errors.stream().map(ValidationMessage::getMessage).sorted().limit(MAX_SCHEMA_MESSAGES)
                 .collect(Collectors.joining("; "));
-        return Optional.of(new Rejection(model, RejectReason.SCHEMA, "Expected a " + kind
+        return Optional.of(new Rejection(model, RejectReason.SCHEMA, "Expected " + (kind.equals("example") ? "an " : "a ") + kind
                 + " record as in schemas/" + kind + ".schema.json, found: " + found + ".", id));
     }
 

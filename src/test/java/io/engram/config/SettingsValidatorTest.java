@@ -1,0 +1,93 @@
+package io.engram.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.smallrye.config.PropertiesConfigSource;
+import io.smallrye.config.SmallRyeConfig;
+import io.smallrye.config.SmallRyeConfigBuilder;
+import io.quarkus.runtime.configuration.DurationConverter;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class SettingsValidatorTest {
+
+    private static EngramConfig config(Map<String, String> settings) {
+        SmallRyeConfig config = new SmallRyeConfigBuilder()
+                .withMapping(EngramConfig.class)
+                .withConverter(Duration.class, 200, new DurationConverter()) // Quarkus's "500ms" form
+                .withSources(new PropertiesConfigSource(new HashMap<>(settings), "test", 500))
+                .build();
+        return config.getConfigMapping(EngramConfig.class);
+    }
+
+    @Test
+    void defaults_areValid() {
+        EngramConfig config = config(Map.of());
+        assertThat(SettingsValidator.problems(config)).isEmpty();
+        assertThat(config.learner().method()).isEqualTo(LearnerMethod.MER);
+        assertThat(config.consolidation().method()).isEqualTo(ConsolidationMethod.KFAC);
+        assertThat(config.learner().replayCapacity()).isEqualTo(5120);
+        assertThat(config.topicPrefix()).isEqualTo("engram.");
+        assertThat(config.model().labels()).hasSize(10).contains("Sneaker");
+    }
+
+    @Test
+    void hyphenatedMethodNames_areAccepted() {
+        assertThat(config(Map.of("engram.consolidation.method", "online-ewc")).consolidation().method())
+                .isEqualTo(ConsolidationMethod.ONLINE_EWC);
+    }
+
+    @Test
+    void shouldNameKeyValueAndAllowedForNegativeSizes() {
+        var problems = SettingsValidator.problems(config(Map.of(
+                "engram.learner.replay-capacity", "-5",
+                "engram.model.input-size", "0")));
+        assertThat(problems).hasSize(2);
+        assertThat(problems).anySatisfy(p -> assertThat(p)
+                .contains("engram.learner.replay-capacity").contains("-5").contains(">= 0"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("engram.model.input-size=0"));
+    }
+
+    @Test
+    void shouldRejectLabelsThatDoNotMatchClasses() {
+        var problems = SettingsValidator.problems(config(Map.of("engram.model.classes", "3", "engram.model.labels", "a,b")));
+        assertThat(problems).singleElement().asString().contains("engram.model.labels").contains("found 2");
+    }
+
+    @Test
+    void shouldRejectFeaturesThatDoNotMatchInputSize() {
+        var problems = SettingsValidator.problems(config(Map.of("engram.model.input-size", "3", "engram.model.features", "a,b")));
+        assertThat(problems).singleElement().asString().contains("engram.model.features");
+    }
+
+    @Test
+    void shouldRejectBadNumbersAndPorts() {
+        var problems = SettingsValidator.problems(config(Map.of(
+                "engram.learner.learning-rate", "0",
+                "engram.consolidation.lambda", "-1",
+                "engram.kafka.embedded.port", "70000",
+                "engram.topic-prefix", "bad prefix!",
+                "engram.ingest.max-record-bytes", "-1")));
+        assertThat(problems).hasSize(5);
+    }
+
+    @Test
+    void check_throwsWithEveryProblem() {
+        assertThatThrownBy(() -> SettingsValidator.check(config(Map.of(
+                "engram.learner.replay-capacity", "-1", "engram.kafka.topics.partitions", "0"))))
+                .isInstanceOf(InvalidSettingsException.class)
+                .hasMessageContaining("engram.learner.replay-capacity=-1")
+                .hasMessageContaining("engram.kafka.topics.partitions=0");
+    }
+
+    @Test
+    void unknownMethodName_failsNamingKeyValueAndAllowed() {
+        assertThatThrownBy(() -> config(Map.of("engram.learner.method", "sgd")))
+                .hasMessageContaining("engram.learner.method")
+                .hasMessageContaining("sgd")
+                .hasMessageContaining("mer");
+    }
+}
