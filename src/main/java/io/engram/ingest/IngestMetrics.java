@@ -24,6 +24,9 @@ public final class IngestMetrics {
 
     public IngestMetrics(MeterRegistry registry) {
         this.registry = registry;
+        for (RejectReason reason : RejectReason.values()) {
+            rejectedCounter(reason); // every reason visible from the start, so rates work on fresh series
+        }
     }
 
     void example(String model, Example.Split split) {
@@ -34,7 +37,11 @@ public final class IngestMetrics {
     }
 
     void rejected(RejectReason reason) {
-        counters.computeIfAbsent("r|" + reason.code(), k -> Counter.builder("engram.examples.rejected")
+        rejectedCounter(reason).increment();
+    }
+
+    private Counter rejectedCounter(RejectReason reason) {
+        return counters.computeIfAbsent("r|" + reason.code(), k -> Counter.builder("engram.examples.rejected")
                 .description("Records dead-lettered, by reason")
                 .tags("reason", reason.code()).register(registry));
     }
