@@ -1,0 +1,338 @@
+package io.engram.learn;
+
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * The CPU hot path: forward, backward and the SGD update of a small MLP in plain Java loops over
+ * preallocated float arrays. No allocation per step.
+ *
+ * <p>Implementation notes. For the small layers of a streaming learner (a 784-100-100-10 MLP,
+ * batches of 1 to ~100 rows) ND4J's per-op dispatch (12-30 µs an op, several ops a layer) costs
+ * more than the arithmetic (~0.27 MFLOP per example step). Here every layer is a handful of
+ * tight loops ({@link Kernels}: Vector API fused multiply-adds when the module is present).
+ * Rows of a batch go four at a time, so each weight row is loaded once per four rows in the
+ * forward dot products and in the rank-one updates. The backward pass
+ * updates the weights in place, layer by layer from the top: the error of layer l−1 is computed
+ * with W_l before W_l is updated, so the result equals a gradient step on the old parameters.
+ * Weights into one output unit are contiguous (DL4J's column-major layout), so both the forward
+ * dot products and the rank-one updates stream through memory.
+ */
+public final class JvmMlp implements Network {
+
+    private final MlpSpec spec;
+    private final int[] sizes;
+    private final int layers;
+    private final int[] weightOffset;
+    private final int[] biasOffset;
+    private final float[] params;
+    private final float[][] snapshots;
+    /** act[l] holds the outputs of layer l (l = 1..L), row-major, one row per batch row. */
+    private final float[][] act;
+    /** delta[l] holds ∂loss/∂s_l per batch row. */
+    private final float[][] delta;
+    private final int maxBatch;
+    private final Kernels kernels = Kernels.best();
+    private final float[] four = new float[4];
+    private Penalty penalty;
+    private float[] penaltyScratch;
+
+    /**
+     * A network with parameters drawn like PyTorch's {@code nn.Linear} default: W and b uniform in
+     * ±1/√d_in, from a seeded random source.
+     */
+    public JvmMlp(MlpSpec spec, int maxBatch, long seed) {
+        this(spec, maxBatch, initialParameters(spec, seed));
+    }
+
+    public JvmMlp(MlpSpec spec, int maxBatch, float[] parameters) {
+        this.spec = spec;
+        this.sizes = spec.sizes();
+        this.layers = spec.layers();
+        this.maxBatch = maxBatch;
+        this.weightOffset = new int[layers];
+        this.biasOffset = new int[layers];
+        for (int l = 0; l < layers; l++) {
+            weightOffset[l] = spec.weightOffset(l);
+            biasOffset[l] = spec.biasOffset(l);
+        }
+        if (parameters.length != spec.parameterCount()) {
+            throw new IllegalArgumentException("expected " + spec.parameterCount() + " parameters for " + spec
+                    + ", found " + parameters.length);
+        }
+        this.params = parameters.clone();
+        this.snapshots = new float[SNAPSHOT_SLOTS][params.length];
+        this.act = new float[layers + 1][];
+        this.delta = new float[layers + 1][];
+        for (int l = 1; l <= layers; l++) {
+            act[l] = new float[maxBatch * sizes[l]];
+            delta[l] = new float[maxBatch * sizes[l]];
+        }
+    }
+
+    /** PyTorch nn.Linear's default initialisation: U(−1/√d_in, 1/√d_in) for weights and biases. */
+    public static float[] initialParameters(MlpSpec spec, long seed) {
+        SplittableRandom random = new SplittableRandom(seed);
+        int[] sizes = spec.sizes();
+        float[] p = new float[spec.parameterCount()];
+        for (int l = 0; l < spec.layers(); l++) {
+            double bound = 1.0 / Math.sqrt(sizes[l]);
+            int from = spec.weightOffset(l);
+            int to = spec.weightOffset(l + 1);
+            for (int i = from; i < to; i++) {
+                p[i] = (float) random.nextDouble(-bound, bound);
+            }
+        }
+        return p;
+    }
+
+    @Override
+    public MlpSpec spec() {
+        return spec;
+    }
+
+    public int maxBatch() {
+        return maxBatch;
+    }
+
+    /** The live parameter vector (no copy); for kernels of this package only. */
+    float[] rawParameters() {
+        return params;
+    }
+
+    @Override
+    public float step(Batch batch, float learningRate) {
+        float loss = forward(batch);
+        if (penalty != null) {
+            // operator splitting: the penalty's step, then the data step, both from this step's θ
+            Arrays.fill(penaltyScratch, 0f);
+            penalty.addGradient(params, penaltyScratch, 1f);
+            kernels.axpy(-learningRate, penaltyScratch, 0, params, 0, params.length);
+        }
+        backward(batch, params, -learningRate / batch.size());
+        return loss;
+    }
+
+    @Override
+    public float gradient(Batch batch, float[] gradient) {
+        Arrays.fill(gradient, 0f);
+        float loss = forward(batch);
+        backward(batch, gradient, 1f / batch.size());
+        return loss;
+    }
+
+    @Override
+    public void predict(float[] x, int offset, float[] probabilities) {
+        float[] input = x;
+        int inOffset = offset;
+        for (int l = 0; l < layers; l++) {
+            layerForward(l, input, inOffset, act[l + 1], 0);
+            input = act[l + 1];
+            inOffset = 0;
+        }
+        System.arraycopy(act[layers], 0, probabilities, 0, sizes[layers]);
+    }
+
+    /** Forward pass of every row; returns the mean cross-entropy. Leaves outputs in {@code act}. */
+    private float forward(Batch batch) {
+        int n = batch.size();
+        if (n > maxBatch) {
+            throw new IllegalArgumentException("batch of " + n + " rows exceeds this network's " + maxBatch);
+        }
+        for (int l = 0; l < layers; l++) {
+            batchLayerForward(l, batch, n);
+        }
+        double loss = 0;
+        int classes = sizes[layers];
+        for (int r = 0; r < n; r++) {
+            float p = act[layers][r * classes + batch.label(r)];
+            loss -= Math.log(Math.max(p, 1e-30f));
+        }
+        return (float) (loss / n);
+    }
+
+    private float[] input(Batch batch, int l, int r) {
+        return l == 0 ? batch.array(r) : act[l];
+    }
+
+    private int inputOffset(Batch batch, int l, int r) {
+        return l == 0 ? batch.offset(r) : r * sizes[l];
+    }
+
+    /** Layer l for all rows, four rows per pass over the weights. */
+    private void batchLayerForward(int l, Batch batch, int n) {
+        int dIn = sizes[l];
+        int dOut = sizes[l + 1];
+        int w = weightOffset[l];
+        int b = biasOffset[l];
+        float[] out = act[l + 1];
+        int r = 0;
+        for (; r + 3 < n; r += 4) {
+            float[] x0 = input(batch, l, r), x1 = input(batch, l, r + 1), x2 = input(batch, l, r + 2), x3 = input(batch, l, r + 3);
+            int o0 = inputOffset(batch, l, r), o1 = inputOffset(batch, l, r + 1);
+            int o2 = inputOffset(batch, l, r + 2), o3 = inputOffset(batch, l, r + 3);
+            for (int o = 0; o < dOut; o++) {
+                kernels.dot4(params, w + o * dIn, x0, o0, x1, o1, x2, o2, x3, o3, dIn, four);
+                float bias = params[b + o];
+                out[r * dOut + o] = bias + four[0];
+                out[(r + 1) * dOut + o] = bias + four[1];
+                out[(r + 2) * dOut + o] = bias + four[2];
+                out[(r + 3) * dOut + o] = bias + four[3];
+            }
+        }
+        for (; r < n; r++) {
+            float[] x = input(batch, l, r);
+            int xo = inputOffset(batch, l, r);
+            for (int o = 0; o < dOut; o++) {
+                out[r * dOut + o] = params[b + o] + kernels.dot(params, w + o * dIn, x, xo, dIn);
+            }
+        }
+        for (r = 0; r < n; r++) {
+            activate(l, out, r * dOut, dOut);
+        }
+    }
+
+    /** s = W a + b, then the activation (softmax on the last layer), for one input. */
+    private void layerForward(int l, float[] in, int inOffset, float[] out, int outOffset) {
+        int dIn = sizes[l];
+        int dOut = sizes[l + 1];
+        int w = weightOffset[l];
+        int b = biasOffset[l];
+        for (int o = 0; o < dOut; o++) {
+            out[outOffset + o] = params[b + o] + kernels.dot(params, w + o * dIn, in, inOffset, dIn);
+        }
+        activate(l, out, outOffset, dOut);
+    }
+
+    private void activate(int l, float[] out, int offset, int dOut) {
+        if (l == layers - 1) {
+            softmax(out, offset, dOut);
+        } else {
+            Activation f = spec.activation();
+            for (int o = 0; o < dOut; o++) {
+                out[offset + o] = f.apply(out[offset + o]);
+            }
+        }
+    }
+
+    /**
+     * Backward pass from the outputs left by {@link #forward}; adds {@code factor} × Σ_rows ∂CE/∂θ
+     * to {@code target}, which may be the parameters themselves (an in-place SGD step).
+     */
+    private void backward(Batch batch, float[] target, float factor) {
+        int n = batch.size();
+        int classes = sizes[layers];
+        float[] top = delta[layers];
+        System.arraycopy(act[layers], 0, top, 0, n * classes);
+        for (int r = 0; r < n; r++) {
+            top[r * classes + batch.label(r)] -= 1f; // softmax + cross-entropy: p − onehot(y)
+        }
+        Activation f = spec.activation();
+        for (int l = layers - 1; l >= 0; l--) {
+            int dIn = sizes[l];
+            int dOut = sizes[l + 1];
+            int w = weightOffset[l];
+            int b = biasOffset[l];
+            float[] d = delta[l + 1];
+            if (l > 0) {
+                // error of the layer below, with W_l before it changes: below_r = (W_lᵀ d_r) ⊙ f'(a_r)
+                float[] below = delta[l];
+                float[] a = act[l];
+                Arrays.fill(below, 0, n * dIn, 0f);
+                for (int r = 0; r < n; r++) {
+                    int rowOut = r * dOut;
+                    int rowIn = r * dIn;
+                    int o = 0;
+                    for (; o + 3 < dOut; o += 4) {
+                        kernels.axpy4(d[rowOut + o], params, w + o * dIn, d[rowOut + o + 1], params, w + (o + 1) * dIn,
+                                d[rowOut + o + 2], params, w + (o + 2) * dIn, d[rowOut + o + 3], params, w + (o + 3) * dIn,
+                                below, rowIn, dIn);
+                    }
+                    for (; o < dOut; o++) {
+                        kernels.axpy(d[rowOut + o], params, w + o * dIn, below, rowIn, dIn);
+                    }
+                    for (int i = 0; i < dIn; i++) {
+                        below[rowIn + i] *= f.derivativeFromOutput(a[rowIn + i]);
+                    }
+                }
+            }
+            // target[W_l] += factor Σ_r d_r ⊗ in_r, four rows per pass over each weight row
+            int r = 0;
+            for (; r + 3 < n; r += 4) {
+                float[] x0 = input(batch, l, r), x1 = input(batch, l, r + 1), x2 = input(batch, l, r + 2), x3 = input(batch, l, r + 3);
+                int o0 = inputOffset(batch, l, r), o1 = inputOffset(batch, l, r + 1);
+                int o2 = inputOffset(batch, l, r + 2), o3 = inputOffset(batch, l, r + 3);
+                for (int o = 0; o < dOut; o++) {
+                    float g0 = factor * d[r * dOut + o], g1 = factor * d[(r + 1) * dOut + o];
+                    float g2 = factor * d[(r + 2) * dOut + o], g3 = factor * d[(r + 3) * dOut + o];
+                    kernels.axpy4(g0, x0, o0, g1, x1, o1, g2, x2, o2, g3, x3, o3, target, w + o * dIn, dIn);
+                    target[b + o] += (g0 + g1) + (g2 + g3);
+                }
+            }
+            for (; r < n; r++) {
+                float[] in = input(batch, l, r);
+                int inOffset = inputOffset(batch, l, r);
+                for (int o = 0; o < dOut; o++) {
+                    float g = factor * d[r * dOut + o];
+                    if (g != 0f) {
+                        kernels.axpy(g, in, inOffset, target, w + o * dIn, dIn);
+                        target[b + o] += g;
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void parameters(float[] into) {
+        System.arraycopy(params, 0, into, 0, params.length);
+    }
+
+    @Override
+    public void setParameters(float[] from) {
+        if (from.length != params.length) {
+            throw new IllegalArgumentException("expected " + params.length + " parameters, found " + from.length);
+        }
+        System.arraycopy(from, 0, params, 0, params.length);
+    }
+
+    @Override
+    public void saveSnapshot(int slot) {
+        System.arraycopy(params, 0, snapshots[slot], 0, params.length);
+    }
+
+    @Override
+    public void interpolateFromSnapshot(int slot, float rate) {
+        float[] s = snapshots[slot];
+        if (rate == 1f) {
+            return;
+        }
+        for (int i = 0; i < params.length; i++) {
+            params[i] = s[i] + rate * (params[i] - s[i]);
+        }
+    }
+
+    @Override
+    public void setPenalty(Penalty penalty) {
+        this.penalty = penalty;
+        this.penaltyScratch = penalty == null ? null : new float[params.length];
+    }
+
+    static void softmax(float[] v, int offset, int length) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int i = 0; i < length; i++) {
+            max = Math.max(max, v[offset + i]);
+        }
+        float sum = 0f;
+        for (int i = 0; i < length; i++) {
+            float e = (float) Math.exp(v[offset + i] - max);
+            v[offset + i] = e;
+            sum += e;
+        }
+        float inv = 1f / sum;
+        for (int i = 0; i < length; i++) {
+            v[offset + i] *= inv;
+        }
+    }
+
+}

@@ -1,0 +1,50 @@
+package io.engram.learn;
+
+/**
+ * A softmax MLP classifier that trains in place. Two implementations compute the same thing:
+ * {@link JvmMlp} (plain Java kernels, the CPU hot path) and {@link Nd4jMlp} (ND4J, for the GPU).
+ *
+ * <p>Parameters are one flat vector in DL4J's layout ({@link MlpSpec}). Snapshots are
+ * preallocated slots for the Reptile interpolations of MER: {@link #saveSnapshot(int)} then,
+ * after some steps, {@link #interpolateFromSnapshot(int, float)}.
+ */
+public interface Network {
+
+    /** How many snapshot slots every implementation provides. */
+    int SNAPSHOT_SLOTS = 2;
+
+    MlpSpec spec();
+
+    /**
+     * One SGD step on the mean cross-entropy of the batch, plus the penalty's gradient when one is
+     * set: θ ← θ − η (∇ mean CE + ∇ penalty). Returns the batch's mean loss before the step.
+     */
+    float step(Batch batch, float learningRate);
+
+    /** Mean cross-entropy gradient of the batch into {@code gradient} (length = parameter count); no update. */
+    float gradient(Batch batch, float[] gradient);
+
+    /** Class probabilities of one input into {@code probabilities} (length = classes). */
+    void predict(float[] x, int offset, float[] probabilities);
+
+    /** Copies the parameters out. */
+    void parameters(float[] into);
+
+    /** Replaces the parameters. */
+    void setParameters(float[] from);
+
+    /** θ_slot ← θ. */
+    void saveSnapshot(int slot);
+
+    /** θ ← θ_slot + rate (θ − θ_slot). Rate 1 keeps θ, rate 0 restores the snapshot. */
+    void interpolateFromSnapshot(int slot, float rate);
+
+    /** Adds a quadratic penalty's gradient to every step; null removes it. */
+    void setPenalty(Penalty penalty);
+
+    /** A regulariser of the parameters, e.g. a K-FAC or EWC Laplace penalty. */
+    interface Penalty {
+        /** Adds ∂penalty/∂θ, times {@code scale}, to {@code target} (in place, same layout as the parameters). */
+        void addGradient(float[] parameters, float[] target, float scale);
+    }
+}
