@@ -1,0 +1,67 @@
+package io.engram.learn;
+
+import io.engram.replay.ReservoirBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Experience replay: one SGD step on the mean loss of the incoming minibatch plus
+ * {@code replayBatch} examples sampled from the rehearsal buffer; then the incoming examples are
+ * offered to the buffer.
+ */
+public final class ExperienceReplay implements TrainingMethod {
+
+    private final Network network;
+    private final ReservoirBuffer buffer;
+    private final float learningRate;
+    private final int replayBatch;
+    private final Minibatch incoming;
+    private final Batch batch;
+    private final int[] drawn;
+
+    public ExperienceReplay(Network network, ReservoirBuffer buffer, float learningRate, int batchSize, int replayBatch) {
+        this.network = network;
+        this.buffer = buffer;
+        this.learningRate = learningRate;
+        this.replayBatch = replayBatch;
+        this.incoming = new Minibatch(batchSize, network.spec().inputSize());
+        this.batch = new Batch(batchSize + replayBatch);
+        this.drawn = new int[replayBatch];
+    }
+
+    @Override
+    public float observe(float[] x, int offset, int label, int task) {
+        return incoming.add(x, offset, label, task) ? flush() : Float.NaN;
+    }
+
+    @Override
+    public float flush() {
+        if (incoming.size() == 0) {
+            return Float.NaN;
+        }
+        batch.clear();
+        incoming.addTo(batch);
+        int n = buffer.sample(replayBatch, drawn);
+        for (int i = 0; i < n; i++) {
+            batch.add(buffer.inputs(), buffer.offset(drawn[i]), buffer.label(drawn[i]));
+        }
+        float loss = network.step(batch, learningRate);
+        for (int r = 0; r < incoming.size(); r++) {
+            buffer.add(incoming.inputs(), incoming.offset(r), incoming.label(r), incoming.task(r));
+        }
+        incoming.clear();
+        return loss;
+    }
+
+    @Override
+    public Map<String, Object> hyperparameters() {
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("method", "er");
+        h.put("learning_rate", learningRate);
+        h.put("batch_size", batch.capacity() - replayBatch);
+        h.put("replay_batch", replayBatch);
+        h.put("replay_capacity", buffer.capacity());
+        h.put("replay_policy", buffer.policy().name().toLowerCase());
+        return h;
+    }
+}

@@ -1,0 +1,101 @@
+package io.engram.learn;
+
+import io.engram.replay.ReservoirBuffer;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * Meta-Experience Replay, Algorithm 1 of Riemer et al. (ICLR 2019) as ALGORITHMS.md states it,
+ * for each incoming example:
+ *
+ * <pre>
+ *   θ_A0 ← θ
+ *   repeat s times:
+ *       θ_W0 ← θ
+ *       B ← [current example] + (k−1) examples drawn from the buffer
+ *       for each (x, y) in B:  θ ← θ − α ∇ CE(f_θ(x), y)       one SGD step per example
+ *       θ ← θ_W0 + β (θ − θ_W0)                              within-batch Reptile
+ *   θ ← θ_A0 + γ (θ − θ_A0)                                  across-batch Reptile
+ *   reservoir-update the buffer with the current example
+ * </pre>
+ *
+ * Cost: s·k single-example steps per example; the snapshots are two preallocated parameter copies.
+ */
+public final class MetaExperienceReplay implements TrainingMethod {
+
+    private static final int ACROSS = 0;
+    private static final int WITHIN = 1;
+
+    private final Network network;
+    private final ReservoirBuffer buffer;
+    private final float alpha;
+    private final float beta;
+    private final float gamma;
+    private final int batches;
+    private final int replayBatch;
+    private final Batch single = new Batch(1);
+    private final float[] current;
+    private final int[] drawn;
+
+    /**
+     * @param alpha learning rate α of each single-example step
+     * @param beta within-batch Reptile rate β
+     * @param gamma across-batch Reptile rate γ
+     * @param batches s, batches per incoming example
+     * @param replayBatch k−1, examples drawn from the buffer into each batch
+     */
+    public MetaExperienceReplay(Network network, ReservoirBuffer buffer, float alpha, float beta, float gamma,
+            int batches, int replayBatch) {
+        this.network = network;
+        this.buffer = buffer;
+        this.alpha = alpha;
+        this.beta = beta;
+        this.gamma = gamma;
+        this.batches = batches;
+        this.replayBatch = replayBatch;
+        this.current = new float[network.spec().inputSize()];
+        this.drawn = new int[replayBatch];
+    }
+
+    @Override
+    public float observe(float[] x, int offset, int label, int task) {
+        System.arraycopy(x, offset, current, 0, current.length);
+        float loss = Float.NaN;
+        network.saveSnapshot(ACROSS);
+        for (int b = 0; b < batches; b++) {
+            network.saveSnapshot(WITHIN);
+            float l = network.step(single.clear().add(current, 0, label), alpha);
+            if (b == 0) {
+                loss = l; // the current example's loss before any step on it
+            }
+            int n = buffer.sample(replayBatch, drawn);
+            for (int i = 0; i < n; i++) {
+                int slot = drawn[i];
+                network.step(single.clear().add(buffer.inputs(), buffer.offset(slot), buffer.label(slot)), alpha);
+            }
+            network.interpolateFromSnapshot(WITHIN, beta);
+        }
+        network.interpolateFromSnapshot(ACROSS, gamma);
+        buffer.add(current, 0, label, task);
+        return loss;
+    }
+
+    @Override
+    public float flush() {
+        return Float.NaN; // every example is learned when it arrives
+    }
+
+    @Override
+    public Map<String, Object> hyperparameters() {
+        Map<String, Object> h = new LinkedHashMap<>();
+        h.put("method", "mer");
+        h.put("learning_rate", alpha);
+        h.put("beta", beta);
+        h.put("gamma", gamma);
+        h.put("batches", batches);
+        h.put("replay_batch", replayBatch);
+        h.put("replay_capacity", buffer.capacity());
+        h.put("replay_policy", buffer.policy().name().toLowerCase());
+        return h;
+    }
+}

@@ -1,0 +1,153 @@
+package io.engram.learn;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import io.engram.replay.ReplayPolicy;
+import io.engram.replay.ReservoirBuffer;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.junit.jupiter.api.Test;
+
+class TrainingMethodsTest {
+
+    private static final MlpSpec SPEC = new MlpSpec(5, List.of(4), 3, Activation.TANH);
+
+    private static float[] params(Network network) {
+        float[] p = new float[network.spec().parameterCount()];
+        network.parameters(p);
+        return p;
+    }
+
+    @Test
+    void mer_withOneBatchOfOneAndUnitRates_isOneSgdStep() {
+        float[] x = {0.3f, -0.2f, 0.9f, 0.1f, -0.5f};
+        JvmMlp merNet = new JvmMlp(SPEC, 1, 77);
+        JvmMlp sgdNet = new JvmMlp(SPEC, 1, 77);
+        ReservoirBuffer buffer = new ReservoirBuffer(10, 5, ReplayPolicy.RESERVOIR, 1);
+        buffer.add(new float[] {1, 1, 1, 1, 1}, 0, 2, 0); // not drawn: k−1 = 0
+        new MetaExperienceReplay(merNet, buffer, 0.1f, 1f, 1f, 1, 0).observe(x, 0, 1, 0);
+        sgdNet.step(new Batch(1).add(x, 0, 1), 0.1f);
+        float[] mer = params(merNet);
+        float[] sgd = params(sgdNet);
+        for (int i = 0; i < mer.length; i++) {
+            assertThat(mer[i]).isCloseTo(sgd[i], within(1e-7f));
+        }
+        assertThat(buffer.size()).as("the current example is offered to the buffer after learning").isEqualTo(2);
+    }
+
+    @Test
+    void mer_reptileInterpolations_matchAHandComputation() {
+        float[] x = {0.3f, -0.2f, 0.9f, 0.1f, -0.5f};
+        float[] stored = {-0.4f, 0.8f, 0.0f, 0.6f, 0.2f};
+        float alpha = 0.2f;
+        float beta = 0.5f;
+        float gamma = 0.3f;
+        JvmMlp merNet = new JvmMlp(SPEC, 1, 78);
+        ReservoirBuffer buffer = new ReservoirBuffer(10, 5, ReplayPolicy.RESERVOIR, 1);
+        buffer.add(stored, 0, 0, 0); // one example: every replay draw takes it
+        new MetaExperienceReplay(merNet, buffer, alpha, beta, gamma, 2, 1).observe(x, 0, 2, 0);
+
+        // by hand: θ_A0; twice { θ_W0; SGD on current; SGD on stored; θ = θ_W0 + β(θ − θ_W0) }; θ = θ_A0 + γ(θ − θ_A0)
+        JvmMlp hand = new JvmMlp(SPEC, 1, 78);
+        double[] a0 = toDouble(params(hand));
+        for (int b = 0; b < 2; b++) {
+            double[] w0 = toDouble(params(hand));
+            hand.step(new Batch(1).add(x, 0, 2), alpha);
+            hand.step(new Batch(1).add(stored, 0, 0), alpha);
+            double[] theta = toDouble(params(hand));
+            float[] next = new float[theta.length];
+            for (int i = 0; i < theta.length; i++) {
+                next[i] = (float) (w0[i] + beta * (theta[i] - w0[i]));
+            }
+            hand.setParameters(next);
+        }
+        double[] theta = toDouble(params(hand));
+        float[] mer = params(merNet);
+        for (int i = 0; i < mer.length; i++) {
+            double expected = a0[i] + gamma * (theta[i] - a0[i]);
+            assertThat((double) mer[i]).as("θ[%d]", i).isCloseTo(expected, within(1e-6));
+        }
+    }
+
+    @Test
+    void er_isOneStepOnIncomingPlusReplay() {
+        float[] x = {0.3f, -0.2f, 0.9f, 0.1f, -0.5f};
+        float[] stored = {-0.4f, 0.8f, 0.0f, 0.6f, 0.2f};
+        JvmMlp erNet = new JvmMlp(SPEC, 2, 79);
+        ReservoirBuffer buffer = new ReservoirBuffer(10, 5, ReplayPolicy.RESERVOIR, 1);
+        buffer.add(stored, 0, 0, 0);
+        float loss = new ExperienceReplay(erNet, buffer, 0.1f, 1, 1).observe(x, 0, 2, 0);
+        JvmMlp manual = new JvmMlp(SPEC, 2, 79);
+        float expectedLoss = manual.step(new Batch(2).add(x, 0, 2).add(stored, 0, 0), 0.1f);
+        assertThat(loss).isEqualTo(expectedLoss);
+        assertThat(params(erNet)).containsExactly(params(manual));
+        assertThat(buffer.size()).isEqualTo(2);
+    }
+
+    @Test
+    void online_stepsOnlyWhenTheMinibatchIsFull() {
+        JvmMlp net = new JvmMlp(SPEC, 3, 80);
+        ReservoirBuffer buffer = new ReservoirBuffer(10, 5, ReplayPolicy.RESERVOIR, 1);
+        OnlineSgd online = new OnlineSgd(net, buffer, 0.1f, 3);
+        float[] before = params(net);
+        assertThat(online.observe(new float[] {1, 0, 0, 0, 0}, 0, 0, 0)).isNaN();
+        assertThat(online.observe(new float[] {0, 1, 0, 0, 0}, 0, 1, 0)).isNaN();
+        assertThat(params(net)).containsExactly(before);
+        assertThat(online.flush()).as("a task boundary learns the partial minibatch").isNotNaN();
+        assertThat(params(net)).isNotEqualTo(before);
+        assertThat(buffer.size()).isEqualTo(2);
+    }
+
+    /** Three Gaussian blobs in 10 dimensions: any working learner separates them. */
+    private static float[][] blobs(int n, long seed, int[] labels) {
+        SplittableRandom random = new SplittableRandom(seed);
+        float[][] x = new float[n][10];
+        for (int i = 0; i < n; i++) {
+            int c = random.nextInt(3);
+            labels[i] = c;
+            for (int d = 0; d < 10; d++) {
+                x[i][d] = (float) (random.nextGaussian() * 0.5 + (d % 3 == c ? 1.5 : 0.0));
+            }
+        }
+        return x;
+    }
+
+    @Test
+    void everyMethod_learnsASeparableStreamWellAboveChance() {
+        MlpSpec spec = new MlpSpec(10, List.of(16), 3, Activation.RELU);
+        int[] trainLabels = new int[600];
+        float[][] train = blobs(600, 1, trainLabels);
+        int[] testLabels = new int[300];
+        float[][] test = blobs(300, 2, testLabels);
+        for (String name : List.of("online", "er", "mer")) {
+            JvmMlp net = new JvmMlp(spec, 32, 3);
+            ReservoirBuffer buffer = new ReservoirBuffer(100, 10, ReplayPolicy.RESERVOIR, 4);
+            TrainingMethod method = switch (name) {
+                case "online" -> new OnlineSgd(net, buffer, 0.1f, 1);
+                case "er" -> new ExperienceReplay(net, buffer, 0.1f, 1, 10);
+                default -> new MetaExperienceReplay(net, buffer, 0.03f, 0.03f, 1f, 10, 10);
+            };
+            for (int i = 0; i < train.length; i++) {
+                method.observe(train[i], 0, trainLabels[i], 0);
+            }
+            method.flush();
+            int correct = 0;
+            float[] p = new float[3];
+            for (int i = 0; i < test.length; i++) {
+                net.predict(test[i], 0, p);
+                int argmax = p[0] >= p[1] && p[0] >= p[2] ? 0 : p[1] >= p[2] ? 1 : 2;
+                correct += argmax == testLabels[i] ? 1 : 0;
+            }
+            assertThat(correct / 300.0).as("%s accuracy (chance 0.33)", name).isGreaterThan(0.9);
+        }
+    }
+
+    private static double[] toDouble(float[] a) {
+        double[] d = new double[a.length];
+        for (int i = 0; i < a.length; i++) {
+            d[i] = a[i];
+        }
+        return d;
+    }
+}
