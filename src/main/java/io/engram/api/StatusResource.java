@@ -2,7 +2,7 @@ package io.engram.api;
 
 import io.engram.broker.KafkaAccess;
 import io.engram.ingest.IngestService;
-import io.engram.learn.CountingLearners;
+import io.engram.learn.LearnerStatus;
 import io.engram.learn.LearnerRegistry;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.GET;
@@ -37,11 +37,17 @@ public class StatusResource {
         status.put("ingest", ingest.state().name().toLowerCase());
         status.put("error", ingest.lastError());
         Map<String, Object> models = new TreeMap<>();
-        if (learners instanceof CountingLearners counting) {
-            counting.all().forEach((model, learner) -> models.put(model, Map.of(
-                    "trained", learner.trained(), "kept_for_evaluation", learner.kept(),
-                    "tasks_ended", learner.endedTasks(), "publishes", learner.publishes())));
-        }
+        learners.all().forEach((model, learner) -> {
+            LearnerStatus s = learner.status();
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("trained", s.trained());
+            m.put("kept_for_evaluation", s.keptForEvaluation());
+            m.put("tasks", s.tasks());
+            m.put("tasks_ended", s.endedTasks());
+            m.put("publishes", s.publishes());
+            m.put("train_loss", Double.isNaN(s.trainLoss()) ? null : s.trainLoss());
+            models.put(model, m);
+        });
         status.put("models", models);
         return status;
     }

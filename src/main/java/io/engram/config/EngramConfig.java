@@ -111,6 +111,10 @@ public interface EngramConfig {
         @WithDefault("100,100")
         List<Integer> hidden();
 
+        /** Activation of the hidden layers: {@code relu}, {@code tanh} or {@code sigmoid}. */
+        @WithDefault("relu")
+        io.engram.learn.Activation activation();
+
         /** Seed of initialisation and of every sampling decision. */
         @WithDefault("42")
         long seed();
@@ -129,6 +133,41 @@ public interface EngramConfig {
         @WithName("replay-capacity")
         @WithDefault("5120")
         int replayCapacity();
+
+        /** Incoming examples per SGD step for {@code online} and {@code er}; MER learns each example as it comes. */
+        @WithName("batch-size")
+        @WithDefault("1")
+        int batchSize();
+
+        /**
+         * Examples drawn from the buffer per step (k−1 of MER); unset takes ALGORITHMS.md's default
+         * for the method and capacity: MER 100 / 25 / 10 for capacities from 5120 / 500 / below,
+         * ER 25 from 5120, else 10.
+         */
+        @WithName("replay-batch")
+        java.util.OptionalInt replayBatch();
+
+        /** Which example a full buffer gives up: {@code reservoir}, {@code class-balanced}, {@code task-balanced}. */
+        @WithName("replay-policy")
+        @WithDefault("reservoir")
+        io.engram.replay.ReplayPolicy replayPolicy();
+
+        /** MER's Reptile rates and batches. */
+        Mer mer();
+
+        interface Mer {
+            /** Within-batch Reptile rate β. */
+            @WithDefault("0.03")
+            double beta();
+
+            /** Across-batch Reptile rate γ. */
+            @WithDefault("1.0")
+            double gamma();
+
+            /** Batches s per incoming example. */
+            @WithDefault("10")
+            int batches();
+        }
     }
 
     interface Consolidation {

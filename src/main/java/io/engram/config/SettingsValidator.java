@@ -76,6 +76,16 @@ public final class SettingsValidator {
             }
         });
         atLeast(problems, "engram.learner.replay-capacity", learner.replayCapacity(), 0);
+        range(problems, "engram.learner.batch-size", learner.batchSize(), 1, 4096, "1 to 4096");
+        learner.replayBatch().ifPresent(k -> range(problems, "engram.learner.replay-batch", k, 0, 4096, "0 to 4096"));
+        unitInterval(problems, "engram.learner.mer.beta", learner.mer().beta());
+        unitInterval(problems, "engram.learner.mer.gamma", learner.mer().gamma());
+        range(problems, "engram.learner.mer.batches", learner.mer().batches(), 1, 1000, "1 to 1000");
+        if (learner.method() != LearnerMethod.ONLINE && learner.replayCapacity() == 0) {
+            problems.add(message("engram.learner.replay-capacity", 0,
+                    "at least 1 with engram.learner.method=" + learner.method().name().toLowerCase()
+                            + " (replay needs a buffer; use method online for none)"));
+        }
 
         config.consolidation().lambda().ifPresent(lambda -> {
             if (!(lambda >= 0) || !Double.isFinite(lambda)) {
@@ -104,6 +114,12 @@ public final class SettingsValidator {
         List<String> problems = problems(config);
         if (!problems.isEmpty()) {
             throw new InvalidSettingsException(problems);
+        }
+    }
+
+    private static void unitInterval(List<String> problems, String key, double value) {
+        if (!(value > 0 && value <= 1)) {
+            problems.add(message(key, value, "a number in (0, 1]"));
         }
     }
 

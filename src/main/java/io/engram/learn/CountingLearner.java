@@ -37,6 +37,11 @@ public final class CountingLearner implements Learner {
         publishes.incrementAndGet();
     }
 
+    @Override
+    public synchronized LearnerStatus status() {
+        return new LearnerStatus(trained.get(), kept.get(), List.of(), List.copyOf(endedTasks), publishes.get(), Double.NaN);
+    }
+
     public long trained() {
         return trained.get();
     }

@@ -13,7 +13,7 @@ public final class CountingLearners implements LearnerRegistry {
         return learners.computeIfAbsent(model, m -> new CountingLearner());
     }
 
-    /** The learners created so far, by model. */
+    @Override
     public Map<String, CountingLearner> all() {
         return Map.copyOf(learners);
     }

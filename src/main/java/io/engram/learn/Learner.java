@@ -23,4 +23,7 @@ public interface Learner {
 
     /** Publish a version now. */
     void publish();
+
+    /** Counts and figures so far; safe to call from any thread. */
+    LearnerStatus status();
 }

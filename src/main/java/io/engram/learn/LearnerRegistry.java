@@ -4,4 +4,7 @@ package io.engram.learn;
 public interface LearnerRegistry {
 
     Learner forModel(String model);
+
+    /** Every learner created so far, by model id. */
+    java.util.Map<String, ? extends Learner> all();
 }

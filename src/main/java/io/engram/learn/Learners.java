@@ -1,16 +1,18 @@
 package io.engram.learn;
 
+import io.engram.config.EngramConfig;
+import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
-/** Chooses the learner implementation of the service. */
+/** The service's learners: one {@link ContinualLearner} per model, from the settings. */
 @ApplicationScoped
 public class Learners {
 
     @Produces
     @Singleton
-    LearnerRegistry registry() {
-        return new CountingLearners();
+    LearnerRegistry registry(EngramConfig config, MeterRegistry meters) {
+        return new ContinualLearners(LearnerSettings.from(config), meters);
     }
 }

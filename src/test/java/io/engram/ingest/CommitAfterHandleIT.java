@@ -71,9 +71,25 @@ class CommitAfterHandleIT {
             @Override
             public void publish() {
             }
+
+            @Override
+            public io.engram.learn.LearnerStatus status() {
+                return new io.engram.learn.LearnerStatus(seen.size(), 0, List.of(), List.of(), 0, Double.NaN);
+            }
+        };
+        io.engram.learn.LearnerRegistry failingRegistry = new io.engram.learn.LearnerRegistry() {
+            @Override
+            public Learner forModel(String model) {
+                return failing;
+            }
+
+            @Override
+            public java.util.Map<String, Learner> all() {
+                return java.util.Map.of("m", failing);
+            }
         };
         try (KafkaProducer<byte[], byte[]> dlq = clients.producer("commit-it-dlq")) {
-            IngestLoop first = loop(topics, clients, group, dlq, model -> failing);
+            IngestLoop first = loop(topics, clients, group, dlq, failingRegistry);
             Thread thread = new Thread(first, "commit-it-first");
             thread.start();
             TestRecords.produce(clients, topics.examples(), "m", records(0, 5, -1));

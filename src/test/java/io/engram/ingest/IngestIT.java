@@ -5,8 +5,7 @@ import static io.restassured.RestAssured.given;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.engram.broker.KafkaAccess;
-import io.engram.learn.CountingLearner;
-import io.engram.learn.CountingLearners;
+import io.engram.learn.Learner;
 import io.engram.learn.LearnerRegistry;
 import io.engram.support.Await;
 import io.engram.support.TestRecords;
@@ -79,12 +78,12 @@ class IngestIT {
 
         List<Long> offsets = TestRecords.produce(kafka.clients(), kafka.topics().examples(), model, all);
 
-        CountingLearner learner = ((CountingLearners) learners).forModel(model);
-        Await.until(WAIT, "4 train examples of model " + model + " learned", () -> learner.trained() == 4,
-                () -> "trained=" + learner.trained() + " ingest=" + ingest.state() + " " + ingest.lastError());
-        assertThat(learner.kept()).as("eval examples kept").isEqualTo(1);
-        assertThat(learner.endedTasks()).as("t1 ends by task switch, t2 by task_end").containsExactly("t1", "t2");
-        assertThat(learner.publishes()).isEqualTo(1);
+        Learner learner = learners.forModel(model);
+        Await.until(WAIT, "4 train examples of model " + model + " learned", () -> learner.status().trained() == 4,
+                () -> "trained=" + learner.status().trained() + " ingest=" + ingest.state() + " " + ingest.lastError());
+        assertThat(learner.status().keptForEvaluation()).as("eval examples kept").isEqualTo(1);
+        assertThat(learner.status().endedTasks()).as("t1 ends by task switch, t2 by task_end").containsExactly("t1", "t2");
+        assertThat(learner.status().publishes()).isEqualTo(1);
 
         List<String> expectedReasons = bad.keySet().stream().map(String::trim).toList();
         Map<Long, ConsumerRecord<byte[], byte[]>> letters = new HashMap<>();

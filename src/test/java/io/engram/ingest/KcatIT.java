@@ -4,8 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.engram.broker.KafkaAccess;
-import io.engram.learn.CountingLearner;
-import io.engram.learn.CountingLearners;
+import io.engram.learn.Learner;
 import io.engram.learn.LearnerRegistry;
 import io.engram.support.Await;
 import io.quarkus.test.junit.QuarkusTest;
@@ -51,8 +50,8 @@ class KcatIT {
         String output = new String(kcat.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(kcat.exitValue()).as("kcat exit code; output: %s", output).isZero();
 
-        CountingLearner learner = ((CountingLearners) learners).forModel(model);
-        Await.until(Duration.ofSeconds(60), "2 examples produced by kcat learned", () -> learner.trained() == 2,
-                () -> "trained=" + learner.trained());
+        Learner learner = learners.forModel(model);
+        Await.until(Duration.ofSeconds(60), "2 examples produced by kcat learned", () -> learner.status().trained() == 2,
+                () -> "trained=" + learner.status().trained());
     }
 }

@@ -1,0 +1,69 @@
+package io.engram.learn;
+
+import io.engram.config.EngramConfig;
+import io.engram.config.LearnerMethod;
+import io.engram.replay.ReplayPolicy;
+import io.engram.replay.ReservoirBuffer;
+
+/**
+ * Everything needed to build a model's network, buffer and training method, with ALGORITHMS.md's
+ * defaults resolved. Free of Quarkus, so benchmarks build learners the same way the service does.
+ */
+public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, float learningRate, int batchSize,
+        int replayCapacity, int replayBatch, ReplayPolicy replayPolicy, float merBeta, float merGamma, int merBatches) {
+
+    /** ALGORITHMS.md: MER α .03, ER α .1; plain SGD takes ER's step size. */
+    public static float defaultLearningRate(LearnerMethod method) {
+        return method == LearnerMethod.MER ? 0.03f : 0.1f;
+    }
+
+    /**
+     * ALGORITHMS.md, the official scripts for MNIST permutations: MER k−1 = 100, 25, 10 for buffers
+     * 5120, 500, 200; ER 25, 10, 10.
+     */
+    public static int defaultReplayBatch(LearnerMethod method, int capacity) {
+        if (method == LearnerMethod.MER) {
+            return capacity >= 5120 ? 100 : capacity >= 500 ? 25 : 10;
+        }
+        return capacity >= 5120 ? 25 : 10;
+    }
+
+    public static LearnerSettings from(EngramConfig config) {
+        EngramConfig.Model model = config.model();
+        EngramConfig.Learner learner = config.learner();
+        MlpSpec spec = new MlpSpec(model.inputSize(), model.hidden(), model.classes(), model.activation());
+        LearnerMethod method = learner.method();
+        return new LearnerSettings(spec, model.seed(), method,
+                (float) learner.learningRate().orElse(defaultLearningRate(method)),
+                learner.batchSize(), learner.replayCapacity(),
+                learner.replayBatch().orElse(defaultReplayBatch(method, learner.replayCapacity())),
+                learner.replayPolicy(), (float) learner.mer().beta(), (float) learner.mer().gamma(), learner.mer().batches());
+    }
+
+    /** The same settings with another method, its default step size and replay batch. */
+    public LearnerSettings withMethod(LearnerMethod other) {
+        return new LearnerSettings(spec, seed, other, defaultLearningRate(other), batchSize, replayCapacity,
+                defaultReplayBatch(other, replayCapacity), replayPolicy, merBeta, merGamma, merBatches);
+    }
+
+    /** The largest batch a step sees. */
+    int maxBatch() {
+        return method == LearnerMethod.MER ? 1 : batchSize + (method == LearnerMethod.ER ? replayBatch : 0);
+    }
+
+    /** A fresh network, buffer and method. */
+    public Parts build() {
+        JvmMlp network = new JvmMlp(spec, maxBatch(), seed);
+        ReservoirBuffer buffer = new ReservoirBuffer(replayCapacity, spec.inputSize(), replayPolicy, seed ^ 0x5DEECE66DL);
+        TrainingMethod training = switch (method) {
+            case ONLINE -> new OnlineSgd(network, buffer, learningRate, batchSize);
+            case ER -> new ExperienceReplay(network, buffer, learningRate, batchSize, replayBatch);
+            case MER -> new MetaExperienceReplay(network, buffer, learningRate, merBeta, merGamma, merBatches, replayBatch);
+        };
+        return new Parts(network, buffer, training);
+    }
+
+    /** The pieces of one model's learner. */
+    public record Parts(Network network, ReservoirBuffer buffer, TrainingMethod method) {
+    }
+}
