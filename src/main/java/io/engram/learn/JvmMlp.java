@@ -34,6 +34,7 @@ public final class JvmMlp implements Network {
     private final int maxBatch;
     private final Kernels kernels = Kernels.best();
     private final float[] four = new float[4];
+    private final float[] block = new float[16];
     private Penalty penalty;
     private float[] penaltyScratch;
 
@@ -122,6 +123,28 @@ public final class JvmMlp implements Network {
     }
 
     @Override
+    public void classify(Batch batch, int[] classes) {
+        int n = batch.size();
+        if (n > maxBatch) {
+            throw new IllegalArgumentException("batch of " + n + " rows exceeds this network's " + maxBatch);
+        }
+        for (int l = 0; l < layers; l++) {
+            batchLayerForward(l, batch, n);
+        }
+        int c = sizes[layers];
+        float[] out = act[layers];
+        for (int r = 0; r < n; r++) {
+            int best = 0;
+            for (int k = 1; k < c; k++) {
+                if (out[r * c + k] > out[r * c + best]) {
+                    best = k;
+                }
+            }
+            classes[r] = best;
+        }
+    }
+
+    @Override
     public void predict(float[] x, int offset, float[] probabilities) {
         float[] input = x;
         int inOffset = offset;
@@ -171,7 +194,18 @@ public final class JvmMlp implements Network {
             float[] x0 = input(batch, l, r), x1 = input(batch, l, r + 1), x2 = input(batch, l, r + 2), x3 = input(batch, l, r + 3);
             int o0 = inputOffset(batch, l, r), o1 = inputOffset(batch, l, r + 1);
             int o2 = inputOffset(batch, l, r + 2), o3 = inputOffset(batch, l, r + 3);
-            for (int o = 0; o < dOut; o++) {
+            int o = 0;
+            for (; o + 3 < dOut; o += 4) {
+                kernels.dot4x4(params, w + o * dIn, dIn, x0, o0, x1, o1, x2, o2, x3, o3, dIn, block);
+                for (int k = 0; k < 4; k++) {
+                    float bias = params[b + o + k];
+                    out[r * dOut + o + k] = bias + block[4 * k];
+                    out[(r + 1) * dOut + o + k] = bias + block[4 * k + 1];
+                    out[(r + 2) * dOut + o + k] = bias + block[4 * k + 2];
+                    out[(r + 3) * dOut + o + k] = bias + block[4 * k + 3];
+                }
+            }
+            for (; o < dOut; o++) {
                 kernels.dot4(params, w + o * dIn, x0, o0, x1, o1, x2, o2, x3, o3, dIn, four);
                 float bias = params[b + o];
                 out[r * dOut + o] = bias + four[0];
@@ -262,7 +296,17 @@ public final class JvmMlp implements Network {
                 float[] x0 = input(batch, l, r), x1 = input(batch, l, r + 1), x2 = input(batch, l, r + 2), x3 = input(batch, l, r + 3);
                 int o0 = inputOffset(batch, l, r), o1 = inputOffset(batch, l, r + 1);
                 int o2 = inputOffset(batch, l, r + 2), o3 = inputOffset(batch, l, r + 3);
-                for (int o = 0; o < dOut; o++) {
+                int o = 0;
+                for (; o + 3 < dOut; o += 4) {
+                    for (int k = 0; k < 4; k++) {
+                        for (int q = 0; q < 4; q++) {
+                            block[4 * k + q] = factor * d[(r + q) * dOut + o + k];
+                        }
+                        target[b + o + k] += (block[4 * k] + block[4 * k + 1]) + (block[4 * k + 2] + block[4 * k + 3]);
+                    }
+                    kernels.axpy4x4(block, x0, o0, x1, o1, x2, o2, x3, o3, target, w + o * dIn, dIn, dIn);
+                }
+                for (; o < dOut; o++) {
                     float g0 = factor * d[r * dOut + o], g1 = factor * d[(r + 1) * dOut + o];
                     float g2 = factor * d[(r + 2) * dOut + o], g3 = factor * d[(r + 3) * dOut + o];
                     kernels.axpy4(g0, x0, o0, g1, x1, o1, g2, x2, o2, g3, x3, o3, target, w + o * dIn, dIn);

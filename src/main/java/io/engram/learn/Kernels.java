@@ -23,6 +23,17 @@ interface Kernels {
     void axpy4(float a0, float[] x0, int o0, float a1, float[] x1, int o1, float a2, float[] x2, int o2,
             float a3, float[] x3, int o3, float[] y, int yo, int n);
 
+    /**
+     * A 4×4 block of dot products: out[4k + r] = Σ_i w[wo + k·stride + i] x_r[o_r + i] for four
+     * weight rows k and four inputs r; each loaded chunk is used four times.
+     */
+    void dot4x4(float[] w, int wo, int stride, float[] x0, int o0, float[] x1, int o1, float[] x2, int o2,
+            float[] x3, int o3, int n, float[] out);
+
+    /** A 4×4 block of rank-one updates: w[wo + k·stride + i] += Σ_r g[4k + r] x_r[o_r + i]. */
+    void axpy4x4(float[] g, float[] x0, int o0, float[] x1, int o1, float[] x2, int o2, float[] x3, int o3,
+            float[] w, int wo, int stride, int n);
+
     /** The Vector API kernels when the JVM runs with {@code --add-modules jdk.incubator.vector}, else scalar. */
     static Kernels best() {
         if (VECTOR_DISABLED) {

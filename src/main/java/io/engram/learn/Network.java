@@ -24,6 +24,9 @@ public interface Network {
     /** Mean cross-entropy gradient of the batch into {@code gradient} (length = parameter count); no update. */
     float gradient(Batch batch, float[] gradient);
 
+    /** The most probable class of each row of the batch into {@code classes}; labels are ignored. */
+    void classify(Batch batch, int[] classes);
+
     /** Class probabilities of one input into {@code probabilities} (length = classes). */
     void predict(float[] x, int offset, float[] probabilities);
 

@@ -50,4 +50,22 @@ final class ScalarKernels implements Kernels {
             y[yo + i] += a0 * x0[o0 + i] + a1 * x1[o1 + i] + a2 * x2[o2 + i] + a3 * x3[o3 + i];
         }
     }
+
+    @Override
+    public void dot4x4(float[] w, int wo, int stride, float[] x0, int o0, float[] x1, int o1, float[] x2, int o2,
+            float[] x3, int o3, int n, float[] out) {
+        float[] four = new float[4];
+        for (int k = 0; k < 4; k++) {
+            dot4(w, wo + k * stride, x0, o0, x1, o1, x2, o2, x3, o3, n, four);
+            System.arraycopy(four, 0, out, 4 * k, 4);
+        }
+    }
+
+    @Override
+    public void axpy4x4(float[] g, float[] x0, int o0, float[] x1, int o1, float[] x2, int o2, float[] x3, int o3,
+            float[] w, int wo, int stride, int n) {
+        for (int k = 0; k < 4; k++) {
+            axpy4(g[4 * k], x0, o0, g[4 * k + 1], x1, o1, g[4 * k + 2], x2, o2, g[4 * k + 3], x3, o3, w, wo + k * stride, n);
+        }
+    }
 }

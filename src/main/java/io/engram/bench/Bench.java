@@ -1,0 +1,99 @@
+package io.engram.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.engram.config.LearnerMethod;
+import io.engram.learn.Activation;
+import io.engram.learn.LearnerSettings;
+import io.engram.learn.MlpSpec;
+import io.engram.replay.ReplayPolicy;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code ./engram bench …}: the benchmark protocol of ALGORITHMS.md, learner only.
+ *
+ * <pre>
+ *   protocol    permuted Fashion-MNIST, 20 tasks × 1000, every method and buffer; ACC, LA, BWT, FWT, forgetting
+ *   throughput  learner-only examples/s of online (batch 10), ER (batch 10 + 10 replayed), MER (5120, s=10, k=11)
+ * </pre>
+ *
+ * Options: --tasks N --per-task N --eval-per-task N --methods online,er,mer --buffers 5120,500,200
+ * --repeats N --seed N --data DIR --out FILE --stream FILE.
+ */
+public final class Bench {
+
+    private Bench() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        if (args.length == 0) {
+            System.err.println("usage: bench protocol|throughput [--option value ...]");
+            System.exit(2);
+        }
+        Map<String, String> options = new HashMap<>();
+        for (int i = 1; i + 1 < args.length; i += 2) {
+            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        Path dataDir = Path.of(options.getOrDefault("data", FashionMnist.DEBIAN_PATH.toString()));
+        System.err.println("Loading Fashion-MNIST from " + dataDir);
+        FashionMnist data = FashionMnist.load(dataDir);
+        int tasks = Integer.parseInt(options.getOrDefault("tasks", args[0].equals("throughput") ? "2" : "20"));
+        int perTask = Integer.parseInt(options.getOrDefault("per-task", "1000"));
+        int evalPerTask = Integer.parseInt(options.getOrDefault("eval-per-task", "10000"));
+        long seed = Long.parseLong(options.getOrDefault("seed", "1"));
+        PermutedStream stream = PermutedStream.create(tasks, perTask, evalPerTask, data.trainImages().length, seed);
+        Path streamFile = Path.of(options.getOrDefault("stream", "target/bench/stream-" + args[0] + ".bin"));
+        stream.write(streamFile);
+        ProtocolRunner runner = new ProtocolRunner(data, stream, System.err);
+        MlpSpec spec = new MlpSpec(784, List.of(100, 100), 10, Activation.RELU);
+        List<Map<String, Object>> results = new ArrayList<>();
+        String kernels = System.getProperty("engram.kernels", ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() ? "vector" : "scalar");
+        switch (args[0]) {
+            case "protocol" -> {
+                List<String> methods = List.of(options.getOrDefault("methods", "online,er,mer").split(","));
+                List<Integer> buffers = new ArrayList<>();
+                for (String b : options.getOrDefault("buffers", "5120,500,200").split(",")) {
+                    buffers.add(Integer.parseInt(b));
+                }
+                for (String name : methods) {
+                    LearnerMethod method = LearnerMethod.valueOf(name.toUpperCase());
+                    for (int buffer : method == LearnerMethod.ONLINE ? List.of(buffers.get(0)) : buffers) {
+                        LearnerSettings settings = settings(spec, method, buffer, 1, null, seed);
+                        String label = name + (method == LearnerMethod.ONLINE ? "" : "/" + buffer);
+                        results.add(ProtocolRunner.toJson(runner.run(label, settings, tasks, true)));
+                    }
+                }
+            }
+            case "throughput" -> {
+                int repeats = Integer.parseInt(options.getOrDefault("repeats", "3"));
+                runner.run("warm-up", settings(spec, LearnerMethod.ER, 5120, 10, 10, seed), 1, false); // JIT warm-up, not recorded
+                runner.run("warm-up", settings(spec, LearnerMethod.MER, 5120, 1, 10, seed), 1, false);
+                for (int rep = 0; rep < repeats; rep++) {
+                    results.add(ProtocolRunner.toJson(runner.run("online-b10", settings(spec, LearnerMethod.ONLINE, 5120, 10, null, seed), tasks, false)));
+                    results.add(ProtocolRunner.toJson(runner.run("er-b10-r10", settings(spec, LearnerMethod.ER, 5120, 10, 10, seed), tasks, false)));
+                    results.add(ProtocolRunner.toJson(runner.run("mer-5120-s10-k11", settings(spec, LearnerMethod.MER, 5120, 1, 10, seed), tasks, false)));
+                }
+            }
+            default -> throw new IllegalArgumentException("unknown bench " + args[0]);
+        }
+        for (Map<String, Object> r : results) {
+            r.put("kernels", kernels);
+            r.put("threads", 1);
+        }
+        Path out = Path.of(options.getOrDefault("out", "target/bench/engram-" + args[0] + ".json"));
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), results);
+        System.err.println("Wrote " + out);
+    }
+
+    static LearnerSettings settings(MlpSpec spec, LearnerMethod method, int buffer, int batchSize, Integer replayBatch, long seed) {
+        return new LearnerSettings(spec, seed, method, LearnerSettings.defaultLearningRate(method), batchSize, buffer,
+                replayBatch != null ? replayBatch : LearnerSettings.defaultReplayBatch(method, buffer),
+                ReplayPolicy.RESERVOIR, 0.03f, 1.0f, 10);
+    }
+}

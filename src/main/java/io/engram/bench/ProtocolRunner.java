@@ -1,0 +1,139 @@
+package io.engram.bench;
+
+import io.engram.evaluate.AccuracyMatrix;
+import io.engram.learn.Batch;
+import io.engram.learn.JvmMlp;
+import io.engram.learn.LearnerSettings;
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs one learner configuration over a permuted Fashion-MNIST stream, learner only (no Kafka):
+ * trains task by task, evaluates every task after each one, and times the training alone.
+ */
+public final class ProtocolRunner {
+
+    private static final int EVAL_BATCH = 100;
+
+    private final FashionMnist data;
+    private final PermutedStream stream;
+    private final PrintStream progress;
+
+    public ProtocolRunner(FashionMnist data, PermutedStream stream, PrintStream progress) {
+        this.data = data;
+        this.stream = stream;
+        this.progress = progress;
+    }
+
+    /** One run's figures; {@code matrix} null when evaluation was skipped. */
+    public record Result(String label, Map<String, Object> hyperparameters, int examples, double trainSeconds,
+            double examplesPerSecond, Map<String, Double> figures, List<List<Double>> matrix, List<Double> baseline,
+            double evalSeconds) {
+    }
+
+    public Result run(String label, LearnerSettings settings, int tasks, boolean evaluate) {
+        LearnerSettings.Parts parts = settings.build();
+        JvmMlp evalNet = new JvmMlp(settings.spec(), EVAL_BATCH, JvmMlp.initialParameters(settings.spec(), settings.seed()));
+        float[] params = new float[settings.spec().parameterCount()];
+        AccuracyMatrix matrix = new AccuracyMatrix();
+        for (int t = 0; t < tasks; t++) {
+            matrix.task("perm-" + t);
+        }
+        double evalSeconds = 0;
+        if (evaluate) {
+            long start = System.nanoTime();
+            parts.network().parameters(params);
+            evalNet.setParameters(params);
+            for (int j = 0; j < tasks; j++) {
+                matrix.setBaseline(j, accuracy(evalNet, j));
+            }
+            evalSeconds += (System.nanoTime() - start) / 1e9;
+        }
+        float[] taskInputs = new float[stream.perTask() * FashionMnist.PIXELS];
+        float[] x = new float[FashionMnist.PIXELS];
+        long trainNanos = 0;
+        int examples = 0;
+        for (int t = 0; t < tasks; t++) {
+            // the task's examples are permuted before the clock starts, as the reference does
+            int[] permutation = stream.permutations()[t];
+            int[] indices = stream.trainIndices()[t];
+            for (int i = 0; i < indices.length; i++) {
+                PermutedStream.permute(data.trainImages()[indices[i]], permutation, x);
+                System.arraycopy(x, 0, taskInputs, i * FashionMnist.PIXELS, FashionMnist.PIXELS);
+            }
+            long start = System.nanoTime();
+            for (int i = 0; i < indices.length; i++) {
+                parts.method().observe(taskInputs, i * FashionMnist.PIXELS, data.trainLabels()[indices[i]], t);
+            }
+            parts.method().flush();
+            trainNanos += System.nanoTime() - start;
+            examples += stream.perTask();
+            if (evaluate) {
+                long evalStart = System.nanoTime();
+                parts.network().parameters(params);
+                evalNet.setParameters(params);
+                Double[] row = new Double[tasks];
+                for (int j = 0; j < tasks; j++) {
+                    row[j] = accuracy(evalNet, j);
+                }
+                matrix.addRow(row);
+                evalSeconds += (System.nanoTime() - evalStart) / 1e9;
+            }
+            progress.printf("  %-22s task %2d/%d  %8.1f examples/s%s%n", label, t + 1, tasks, examples / (trainNanos / 1e9),
+                    evaluate ? String.format("  ACC %.3f", matrix.acc()) : "");
+        }
+        double seconds = trainNanos / 1e9;
+        return new Result(label, parts.method().hyperparameters(), examples, seconds, examples / seconds,
+                evaluate ? matrix.figures() : Map.of(), evaluate ? matrix.rows() : null,
+                evaluate ? matrix.baseline() : null, evalSeconds);
+    }
+
+    private double accuracy(JvmMlp net, int task) {
+        int[] permutation = stream.permutations()[task];
+        int n = Math.min(stream.evalPerTask(), data.testImages().length);
+        float[] rows = new float[EVAL_BATCH * FashionMnist.PIXELS];
+        float[] scratch = new float[FashionMnist.PIXELS];
+        int[] predicted = new int[EVAL_BATCH];
+        Batch batch = new Batch(EVAL_BATCH);
+        int correct = 0;
+        for (int from = 0; from < n; from += EVAL_BATCH) {
+            int size = Math.min(EVAL_BATCH, n - from);
+            batch.clear();
+            for (int r = 0; r < size; r++) {
+                PermutedStream.permute(data.testImages()[from + r], permutation, scratch);
+                System.arraycopy(scratch, 0, rows, r * FashionMnist.PIXELS, FashionMnist.PIXELS);
+                batch.add(rows, r * FashionMnist.PIXELS, 0);
+            }
+            net.classify(batch, predicted);
+            for (int r = 0; r < size; r++) {
+                correct += predicted[r] == data.testLabels()[from + r] ? 1 : 0;
+            }
+        }
+        return correct / (double) n;
+    }
+
+    /** Results as plain maps for JSON. */
+    public static Map<String, Object> toJson(Result r) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("label", r.label());
+        json.put("implementation", "engram");
+        json.put("hyperparameters", r.hyperparameters());
+        json.put("examples", r.examples());
+        json.put("train_seconds", r.trainSeconds());
+        json.put("examples_per_second", r.examplesPerSecond());
+        json.putAll(r.figures());
+        json.put("eval_seconds", r.evalSeconds());
+        if (r.matrix() != null) {
+            json.put("matrix", r.matrix());
+            json.put("baseline", r.baseline());
+        }
+        return json;
+    }
+
+    static List<Object> list(Object... values) {
+        return new ArrayList<>(List.of(values));
+    }
+}
