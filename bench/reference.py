@@ -223,7 +223,7 @@ class MER:
 def build(method, buffer, batch, replay, seed):
     net = ManualMlp(seed)
     if method == "online":
-        return net, Online(net, 0.1, batch)
+        return net, Online(net, 0.01, batch)
     res = Reservoir(buffer, seed + 1)
     if method == "er":
         return net, ER(net, 0.1, batch, res, replay)

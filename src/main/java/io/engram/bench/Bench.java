@@ -23,7 +23,7 @@ import java.util.Map;
  * </pre>
  *
  * Options: --tasks N --per-task N --eval-per-task N --methods online,er,mer --buffers 5120,500,200
- * --repeats N --seed N --data DIR --out FILE --stream FILE.
+ * --learning-rate X --repeats N --seed N --data DIR --out FILE --stream FILE.
  */
 public final class Bench {
 
@@ -64,6 +64,9 @@ public final class Bench {
                     LearnerMethod method = LearnerMethod.valueOf(name.toUpperCase());
                     for (int buffer : method == LearnerMethod.ONLINE ? List.of(buffers.get(0)) : buffers) {
                         LearnerSettings settings = settings(spec, method, buffer, 1, null, seed);
+                        if (options.containsKey("learning-rate")) {
+                            settings = settings.withLearningRate(Float.parseFloat(options.get("learning-rate")));
+                        }
                         String label = name + (method == LearnerMethod.ONLINE ? "" : "/" + buffer);
                         results.add(ProtocolRunner.toJson(runner.run(label, settings, tasks, true)));
                     }

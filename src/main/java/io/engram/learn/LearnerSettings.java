@@ -12,9 +12,17 @@ import io.engram.replay.ReservoirBuffer;
 public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, float learningRate, int batchSize,
         int replayCapacity, int replayBatch, ReplayPolicy replayPolicy, float merBeta, float merGamma, int merBatches) {
 
-    /** ALGORITHMS.md: MER α .03, ER α .1; plain SGD takes ER's step size. */
+    /**
+     * ALGORITHMS.md: MER α .03, ER α .1. Plain SGD on single examples diverged at .1 on permuted
+     * Fashion-MNIST (784 inputs in [0, 1]: one step moves a first-layer pre-activation by about
+     * α·|x|² ≈ 10); of .03, .01 and .003 on 4 tasks, .01 learned best (BENCHMARKS.md).
+     */
     public static float defaultLearningRate(LearnerMethod method) {
-        return method == LearnerMethod.MER ? 0.03f : 0.1f;
+        return switch (method) {
+            case MER -> 0.03f;
+            case ER -> 0.1f;
+            case ONLINE -> 0.01f;
+        };
     }
 
     /**
@@ -44,6 +52,12 @@ public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, flo
     public LearnerSettings withMethod(LearnerMethod other) {
         return new LearnerSettings(spec, seed, other, defaultLearningRate(other), batchSize, replayCapacity,
                 defaultReplayBatch(other, replayCapacity), replayPolicy, merBeta, merGamma, merBatches);
+    }
+
+    /** The same settings with another step size. */
+    public LearnerSettings withLearningRate(float rate) {
+        return new LearnerSettings(spec, seed, method, rate, batchSize, replayCapacity, replayBatch, replayPolicy,
+                merBeta, merGamma, merBatches);
     }
 
     /** The largest batch a step sees. */

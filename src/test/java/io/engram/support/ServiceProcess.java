@@ -40,7 +40,8 @@ public final class ServiceProcess implements AutoCloseable {
             Path dir = Files.createDirectories(Path.of("target", "process-it", UUID.randomUUID().toString()));
             int httpPort = freePort();
             List<String> command = new ArrayList<>(List.of(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g", "-jar", JAR.toString()));
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
+                    "--add-modules", "jdk.incubator.vector", "-jar", JAR.toString()));
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("service.log").toFile());
             builder.environment().put("OMP_NUM_THREADS", "1");

@@ -1,0 +1,236 @@
+package io.engram.learn;
+
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.activations.impl.ActivationReLU;
+import org.nd4j.linalg.activations.impl.ActivationSigmoid;
+import org.nd4j.linalg.activations.impl.ActivationSoftmax;
+import org.nd4j.linalg.activations.impl.ActivationTanH;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
+
+/**
+ * The same network as {@link JvmMlp} on ND4J arrays, for the backend's device (the GPU with the
+ * {@code cuda} profile). Parameters are one flat ND4J vector in DL4J's layout; each layer's W and
+ * b are views of it, updated in place with {@code gemm}. Activations, errors and the input block
+ * are allocated once for the largest batch; a batch uses row views of them.
+ *
+ * <p>On the CPU this path is slower than {@link JvmMlp} for small layers (ND4J's per-op cost
+ * dominates); it exists so the learner runs on a GPU, and is checked against {@link JvmMlp}.
+ */
+public final class Nd4jMlp implements Network {
+
+    private final MlpSpec spec;
+    private final int[] sizes;
+    private final int layers;
+    private final int maxBatch;
+    private final INDArray params;
+    private final INDArray[] weights;
+    private final INDArray[] biases;
+    private final INDArray[] snapshots;
+    private final INDArray input;
+    private final INDArray[] act;
+    private final INDArray[] delta;
+    private final float[] inputHost;
+    private final IActivation hidden;
+    private final IActivation softmax = new ActivationSoftmax();
+    private Penalty penalty;
+    private float[] hostParams;
+    private float[] penaltyScratch;
+
+    public Nd4jMlp(MlpSpec spec, int maxBatch, float[] parameters) {
+        this.spec = spec;
+        this.sizes = spec.sizes();
+        this.layers = spec.layers();
+        this.maxBatch = maxBatch;
+        this.params = Nd4j.createFromArray(parameters.clone()).reshape(1, parameters.length);
+        this.weights = new INDArray[layers];
+        this.biases = new INDArray[layers];
+        this.act = new INDArray[layers + 1];
+        this.delta = new INDArray[layers + 1];
+        for (int l = 0; l < layers; l++) {
+            int w = spec.weightOffset(l);
+            int b = spec.biasOffset(l);
+            weights[l] = params.get(NDArrayIndex.point(0), NDArrayIndex.interval(w, b)).reshape('f', sizes[l], sizes[l + 1]);
+            biases[l] = params.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(b, b + sizes[l + 1]));
+            act[l + 1] = Nd4j.create(DataType.FLOAT, maxBatch, sizes[l + 1]);
+            delta[l + 1] = Nd4j.create(DataType.FLOAT, maxBatch, sizes[l + 1]);
+        }
+        this.snapshots = new INDArray[SNAPSHOT_SLOTS];
+        for (int s = 0; s < SNAPSHOT_SLOTS; s++) {
+            snapshots[s] = params.dup();
+        }
+        this.input = Nd4j.create(DataType.FLOAT, maxBatch, sizes[0]);
+        this.inputHost = new float[maxBatch * sizes[0]];
+        this.hidden = switch (spec.activation()) {
+            case RELU -> new ActivationReLU();
+            case TANH -> new ActivationTanH();
+            case SIGMOID -> new ActivationSigmoid();
+        };
+    }
+
+    public Nd4jMlp(MlpSpec spec, int maxBatch, long seed) {
+        this(spec, maxBatch, JvmMlp.initialParameters(spec, seed));
+    }
+
+    @Override
+    public MlpSpec spec() {
+        return spec;
+    }
+
+    private INDArray rows(INDArray a, int n) {
+        return a.get(NDArrayIndex.interval(0, n), NDArrayIndex.all());
+    }
+
+    /** Copies the batch's rows into the input block; returns the n-row view. */
+    private INDArray load(Batch batch) {
+        int n = batch.size();
+        if (n > maxBatch) {
+            throw new IllegalArgumentException("batch of " + n + " rows exceeds this network's " + maxBatch);
+        }
+        int d = sizes[0];
+        for (int r = 0; r < n; r++) {
+            System.arraycopy(batch.array(r), batch.offset(r), inputHost, r * d, d);
+        }
+        input.data().setData(inputHost);
+        return rows(input, n);
+    }
+
+    /** Forward pass of an n-row input; returns the output-probability view. */
+    private INDArray forward(INDArray x, int n) {
+        INDArray a = x;
+        for (int l = 0; l < layers; l++) {
+            INDArray z = rows(act[l + 1], n);
+            Nd4j.gemm(a, weights[l], z, false, false, 1.0, 0.0);
+            z.addiRowVector(biases[l]);
+            (l == layers - 1 ? softmax : hidden).getActivation(z, true);
+            a = z;
+        }
+        return a;
+    }
+
+    private static float meanLoss(INDArray probabilities, Batch batch) {
+        double loss = 0;
+        for (int r = 0; r < batch.size(); r++) {
+            loss -= Math.log(Math.max(probabilities.getFloat(r, batch.label(r)), 1e-30f));
+        }
+        return (float) (loss / batch.size());
+    }
+
+    /** Errors of every layer; the weight updates are done by the caller, top layer first. */
+    private void backwardAndApply(INDArray x, Batch batch, float factor, INDArray targetParams) {
+        int n = batch.size();
+        INDArray d = rows(delta[layers], n);
+        d.assign(rows(act[layers], n));
+        for (int r = 0; r < n; r++) {
+            d.putScalar(r, batch.label(r), d.getFloat(r, batch.label(r)) - 1f);
+        }
+        for (int l = layers - 1; l >= 0; l--) {
+            INDArray in = l == 0 ? x : rows(act[l], n);
+            INDArray dl = rows(delta[l + 1], n);
+            if (l > 0) {
+                INDArray below = rows(delta[l], n);
+                Nd4j.gemm(dl, weights[l], below, false, true, 1.0, 0.0);
+                below.muli(derivative(rows(act[l], n)));
+            }
+            INDArray w = targetParams == params ? weights[l] : viewWeights(targetParams, l);
+            INDArray b = targetParams == params ? biases[l] : viewBias(targetParams, l);
+            Nd4j.gemm(in, dl, w, true, false, factor, 1.0);
+            b.addi(dl.sum(0).reshape(1, sizes[l + 1]).muli(factor));
+        }
+    }
+
+    private INDArray viewWeights(INDArray flat, int l) {
+        return flat.get(NDArrayIndex.point(0), NDArrayIndex.interval(spec.weightOffset(l), spec.biasOffset(l)))
+                .reshape('f', sizes[l], sizes[l + 1]);
+    }
+
+    private INDArray viewBias(INDArray flat, int l) {
+        int b = spec.biasOffset(l);
+        return flat.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(b, b + sizes[l + 1]));
+    }
+
+    /** f'(s) from a = f(s), elementwise. */
+    private INDArray derivative(INDArray a) {
+        return switch (spec.activation()) {
+            case RELU -> a.gt(0).castTo(DataType.FLOAT);
+            case TANH -> a.mul(a).rsubi(1f);
+            case SIGMOID -> a.rsub(1f).muli(a);
+        };
+    }
+
+    @Override
+    public float step(Batch batch, float learningRate) {
+        INDArray x = load(batch);
+        float loss = meanLoss(forward(x, batch.size()), batch);
+        if (penalty != null) {
+            parameters(hostParams);
+            java.util.Arrays.fill(penaltyScratch, 0f);
+            penalty.addGradient(hostParams, penaltyScratch, 1f);
+            params.subi(Nd4j.createFromArray(penaltyScratch).reshape(1, penaltyScratch.length).muli(learningRate));
+        }
+        backwardAndApply(x, batch, -learningRate / batch.size(), params);
+        return loss;
+    }
+
+    @Override
+    public float gradient(Batch batch, float[] gradient) {
+        INDArray x = load(batch);
+        float loss = meanLoss(forward(x, batch.size()), batch);
+        INDArray g = Nd4j.zeros(DataType.FLOAT, 1, params.length());
+        backwardAndApply(x, batch, 1f / batch.size(), g);
+        float[] host = g.toFloatVector();
+        System.arraycopy(host, 0, gradient, 0, host.length);
+        return loss;
+    }
+
+    @Override
+    public void classify(Batch batch, int[] classes) {
+        INDArray p = forward(load(batch), batch.size());
+        INDArray argmax = p.argMax(1);
+        for (int r = 0; r < batch.size(); r++) {
+            classes[r] = argmax.getInt(r);
+        }
+    }
+
+    @Override
+    public void predict(float[] x, int offset, float[] probabilities) {
+        Batch one = new Batch(1).add(x, offset, 0);
+        INDArray p = forward(load(one), 1);
+        for (int c = 0; c < probabilities.length; c++) {
+            probabilities[c] = p.getFloat(0, c);
+        }
+    }
+
+    @Override
+    public void parameters(float[] into) {
+        float[] host = params.toFloatVector();
+        System.arraycopy(host, 0, into, 0, host.length);
+    }
+
+    @Override
+    public void setParameters(float[] from) {
+        params.assign(Nd4j.createFromArray(from).reshape(1, from.length));
+    }
+
+    @Override
+    public void saveSnapshot(int slot) {
+        snapshots[slot].assign(params);
+    }
+
+    @Override
+    public void interpolateFromSnapshot(int slot, float rate) {
+        if (rate != 1f) {
+            // θ ← s + rate (θ − s)
+            params.subi(snapshots[slot]).muli(rate).addi(snapshots[slot]);
+        }
+    }
+
+    @Override
+    public void setPenalty(Penalty penalty) {
+        this.penalty = penalty;
+        this.hostParams = penalty == null ? null : new float[spec.parameterCount()];
+        this.penaltyScratch = penalty == null ? null : new float[spec.parameterCount()];
+    }
+}
