@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.engram.config.LearnerMethod;
 import io.engram.learn.Activation;
+import io.engram.learn.Kernel;
 import io.engram.learn.LearnerSettings;
 import io.engram.learn.MlpSpec;
 import io.engram.replay.ReplayPolicy;
@@ -97,6 +98,6 @@ public final class Bench {
     static LearnerSettings settings(MlpSpec spec, LearnerMethod method, int buffer, int batchSize, Integer replayBatch, long seed) {
         return new LearnerSettings(spec, seed, method, LearnerSettings.defaultLearningRate(method), batchSize, buffer,
                 replayBatch != null ? replayBatch : LearnerSettings.defaultReplayBatch(method, buffer),
-                ReplayPolicy.RESERVOIR, 0.03f, 1.0f, 10);
+                ReplayPolicy.RESERVOIR, 0.03f, 1.0f, 10, Kernel.JVM);
     }
 }

@@ -152,6 +152,10 @@ public interface EngramConfig {
         @WithDefault("reservoir")
         io.engram.replay.ReplayPolicy replayPolicy();
 
+        /** Network implementation: {@code auto} (ND4J on a GPU backend, else the JVM kernel), {@code jvm}, {@code nd4j}. */
+        @WithDefault("auto")
+        io.engram.learn.Kernel kernel();
+
         /** MER's Reptile rates and batches. */
         Mer mer();
 

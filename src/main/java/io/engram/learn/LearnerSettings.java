@@ -10,7 +10,7 @@ import io.engram.replay.ReservoirBuffer;
  * defaults resolved. Free of Quarkus, so benchmarks build learners the same way the service does.
  */
 public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, float learningRate, int batchSize,
-        int replayCapacity, int replayBatch, ReplayPolicy replayPolicy, float merBeta, float merGamma, int merBatches) {
+        int replayCapacity, int replayBatch, ReplayPolicy replayPolicy, float merBeta, float merGamma, int merBatches, Kernel kernel) {
 
     /**
      * ALGORITHMS.md: MER α .03, ER α .1. Plain SGD on single examples diverged at .1 on permuted
@@ -45,19 +45,20 @@ public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, flo
                 (float) learner.learningRate().orElse(defaultLearningRate(method)),
                 learner.batchSize(), learner.replayCapacity(),
                 learner.replayBatch().orElse(defaultReplayBatch(method, learner.replayCapacity())),
-                learner.replayPolicy(), (float) learner.mer().beta(), (float) learner.mer().gamma(), learner.mer().batches());
+                learner.replayPolicy(), (float) learner.mer().beta(), (float) learner.mer().gamma(), learner.mer().batches(),
+                learner.kernel());
     }
 
     /** The same settings with another method, its default step size and replay batch. */
     public LearnerSettings withMethod(LearnerMethod other) {
         return new LearnerSettings(spec, seed, other, defaultLearningRate(other), batchSize, replayCapacity,
-                defaultReplayBatch(other, replayCapacity), replayPolicy, merBeta, merGamma, merBatches);
+                defaultReplayBatch(other, replayCapacity), replayPolicy, merBeta, merGamma, merBatches, kernel);
     }
 
     /** The same settings with another step size. */
     public LearnerSettings withLearningRate(float rate) {
         return new LearnerSettings(spec, seed, method, rate, batchSize, replayCapacity, replayBatch, replayPolicy,
-                merBeta, merGamma, merBatches);
+                merBeta, merGamma, merBatches, kernel);
     }
 
     /** The largest batch a step sees. */
@@ -67,7 +68,8 @@ public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, flo
 
     /** A fresh network, buffer and method. */
     public Parts build() {
-        JvmMlp network = new JvmMlp(spec, maxBatch(), seed);
+        Network network = kernel.resolve() == Kernel.ND4J ? new Nd4jMlp(spec, maxBatch(), seed)
+                : new JvmMlp(spec, maxBatch(), seed);
         ReservoirBuffer buffer = new ReservoirBuffer(replayCapacity, spec.inputSize(), replayPolicy, seed ^ 0x5DEECE66DL);
         TrainingMethod training = switch (method) {
             case ONLINE -> new OnlineSgd(network, buffer, learningRate, batchSize);
