@@ -35,8 +35,10 @@ public final class JvmMlp implements Network {
     private final Kernels kernels = Kernels.best();
     private final float[] four = new float[4];
     private final float[] block = new float[16];
-    private Penalty penalty;
-    private float[] penaltyScratch;
+    /** Diagonal (EWC) prior, or null. */
+    private Prior.Diagonal diagonal;
+    /** K-FAC prior per layer in rotated coordinates, or null entries. */
+    private final Anchored[] anchored;
 
     /**
      * A network with parameters drawn like PyTorch's {@code nn.Linear} default: W and b uniform in
@@ -63,6 +65,7 @@ public final class JvmMlp implements Network {
         }
         this.params = parameters.clone();
         this.snapshots = new float[SNAPSHOT_SLOTS][params.length];
+        this.anchored = new Anchored[layers];
         this.act = new float[layers + 1][];
         this.delta = new float[layers + 1][];
         for (int l = 1; l <= layers; l++) {
@@ -104,13 +107,7 @@ public final class JvmMlp implements Network {
     @Override
     public float step(Batch batch, float learningRate) {
         float loss = forward(batch);
-        if (penalty != null) {
-            // operator splitting: the penalty's step, then the data step, both from this step's θ
-            Arrays.fill(penaltyScratch, 0f);
-            penalty.addGradient(params, penaltyScratch, 1f);
-            kernels.axpy(-learningRate, penaltyScratch, 0, params, 0, params.length);
-        }
-        backward(batch, params, -learningRate / batch.size());
+        backward(batch, params, -learningRate / batch.size(), learningRate);
         return loss;
     }
 
@@ -118,7 +115,7 @@ public final class JvmMlp implements Network {
     public float gradient(Batch batch, float[] gradient) {
         Arrays.fill(gradient, 0f);
         float loss = forward(batch);
-        backward(batch, gradient, 1f / batch.size());
+        backward(batch, gradient, 1f / batch.size(), 0f);
         return loss;
     }
 
@@ -221,6 +218,11 @@ public final class JvmMlp implements Network {
                 out[r * dOut + o] = params[b + o] + kernels.dot(params, w + o * dIn, x, xo, dIn);
             }
         }
+        if (anchored[l] != null) {
+            for (r = 0; r < n; r++) {
+                anchored[l].forwardRow(input(batch, l, r), inputOffset(batch, l, r), r, out, r * dOut);
+            }
+        }
         for (r = 0; r < n; r++) {
             activate(l, out, r * dOut, dOut);
         }
@@ -234,6 +236,9 @@ public final class JvmMlp implements Network {
         int b = biasOffset[l];
         for (int o = 0; o < dOut; o++) {
             out[outOffset + o] = params[b + o] + kernels.dot(params, w + o * dIn, in, inOffset, dIn);
+        }
+        if (anchored[l] != null) {
+            anchored[l].forwardRow(in, inOffset, 0, out, outOffset);
         }
         activate(l, out, outOffset, dOut);
     }
@@ -253,7 +258,8 @@ public final class JvmMlp implements Network {
      * Backward pass from the outputs left by {@link #forward}; adds {@code factor} × Σ_rows ∂CE/∂θ
      * to {@code target}, which may be the parameters themselves (an in-place SGD step).
      */
-    private void backward(Batch batch, float[] target, float factor) {
+    private void backward(Batch batch, float[] target, float factor, float learningRate) {
+        boolean update = target == params;
         int n = batch.size();
         int classes = sizes[layers];
         float[] top = delta[layers];
@@ -261,7 +267,6 @@ public final class JvmMlp implements Network {
         for (int r = 0; r < n; r++) {
             top[r * classes + batch.label(r)] -= 1f; // softmax + cross-entropy: p − onehot(y)
         }
-        Activation f = spec.activation();
         for (int l = layers - 1; l >= 0; l--) {
             int dIn = sizes[l];
             int dOut = sizes[l + 1];
@@ -269,26 +274,11 @@ public final class JvmMlp implements Network {
             int b = biasOffset[l];
             float[] d = delta[l + 1];
             if (l > 0) {
-                // error of the layer below, with W_l before it changes: below_r = (W_lᵀ d_r) ⊙ f'(a_r)
-                float[] below = delta[l];
-                float[] a = act[l];
-                Arrays.fill(below, 0, n * dIn, 0f);
-                for (int r = 0; r < n; r++) {
-                    int rowOut = r * dOut;
-                    int rowIn = r * dIn;
-                    int o = 0;
-                    for (; o + 3 < dOut; o += 4) {
-                        kernels.axpy4(d[rowOut + o], params, w + o * dIn, d[rowOut + o + 1], params, w + (o + 1) * dIn,
-                                d[rowOut + o + 2], params, w + (o + 2) * dIn, d[rowOut + o + 3], params, w + (o + 3) * dIn,
-                                below, rowIn, dIn);
-                    }
-                    for (; o < dOut; o++) {
-                        kernels.axpy(d[rowOut + o], params, w + o * dIn, below, rowIn, dIn);
-                    }
-                    for (int i = 0; i < dIn; i++) {
-                        below[rowIn + i] *= f.derivativeFromOutput(a[rowIn + i]);
-                    }
-                }
+                errorBelow(l, n);
+            }
+            if (update && anchored[l] != null) {
+                anchored[l].step(d, n, batch, l, factor, learningRate);
+                continue;
             }
             // target[W_l] += factor Σ_r d_r ⊗ in_r, four rows per pass over each weight row
             int r = 0;
@@ -324,12 +314,83 @@ public final class JvmMlp implements Network {
                     }
                 }
             }
+            if (update && diagonal != null) {
+                // the prior's part of the step, along each coordinate: θ − θ* ← (θ − θ*)·max(0, 1 − η λF)
+                decayTowardsAnchor(w, b + dOut, learningRate);
+            }
+        }
+    }
+
+    /** Error of the layer below l, with W_l before it changes: below_r = (W_lᵀ d_r) ⊙ f'(a_r). */
+    private void errorBelow(int l, int n) {
+        int dIn = sizes[l];
+        int dOut = sizes[l + 1];
+        int w = weightOffset[l];
+        float[] d = delta[l + 1];
+        float[] below = delta[l];
+        float[] a = act[l];
+        Activation f = spec.activation();
+        Arrays.fill(below, 0, n * dIn, 0f);
+        for (int r = 0; r < n; r++) {
+            int rowOut = r * dOut;
+            int rowIn = r * dIn;
+            int o = 0;
+            for (; o + 3 < dOut; o += 4) {
+                kernels.axpy4(d[rowOut + o], params, w + o * dIn, d[rowOut + o + 1], params, w + (o + 1) * dIn,
+                        d[rowOut + o + 2], params, w + (o + 2) * dIn, d[rowOut + o + 3], params, w + (o + 3) * dIn,
+                        below, rowIn, dIn);
+            }
+            for (; o < dOut; o++) {
+                kernels.axpy(d[rowOut + o], params, w + o * dIn, below, rowIn, dIn);
+            }
+            if (anchored[l] != null) {
+                anchored[l].addErrorBelow(d, rowOut, below, rowIn);
+            }
+            for (int i = 0; i < dIn; i++) {
+                below[rowIn + i] *= f.derivativeFromOutput(a[rowIn + i]);
+            }
+        }
+    }
+
+    /**
+     * Forward pass of the batch, recording what the Fisher factors need: each layer's input
+     * (row-major, n × d_l, into {@code layerInputs[l]}) and the output probabilities (n × C).
+     */
+    public void forwardRecording(Batch batch, float[][] layerInputs, float[] probabilities) {
+        int n = batch.size();
+        forward(batch);
+        for (int r = 0; r < n; r++) {
+            System.arraycopy(batch.array(r), batch.offset(r), layerInputs[0], r * sizes[0], sizes[0]);
+        }
+        for (int l = 1; l < layers; l++) {
+            System.arraycopy(act[l], 0, layerInputs[l], 0, n * sizes[l]);
+        }
+        System.arraycopy(act[layers], 0, probabilities, 0, n * sizes[layers]);
+    }
+
+    /**
+     * Back-propagates output errors e (n × C, ∂loss/∂logits per row) through the activations of the
+     * last {@link #forwardRecording}: every layer's pre-activation error into {@code errors[l]}
+     * (n × d_{l+1}). Parameters do not change.
+     */
+    public void backpropagateErrors(int n, float[] outputErrors, float[][] errors) {
+        System.arraycopy(outputErrors, 0, delta[layers], 0, n * sizes[layers]);
+        for (int l = layers - 1; l > 0; l--) {
+            errorBelow(l, n);
+        }
+        for (int l = 0; l < layers; l++) {
+            System.arraycopy(delta[l + 1], 0, errors[l], 0, n * sizes[l + 1]);
         }
     }
 
     @Override
     public void parameters(float[] into) {
         System.arraycopy(params, 0, into, 0, params.length);
+        for (int l = 0; l < layers; l++) {
+            if (anchored[l] != null) {
+                anchored[l].addDeltaTo(into, l);
+            }
+        }
     }
 
     @Override
@@ -337,29 +398,218 @@ public final class JvmMlp implements Network {
         if (from.length != params.length) {
             throw new IllegalArgumentException("expected " + params.length + " parameters, found " + from.length);
         }
-        System.arraycopy(from, 0, params, 0, params.length);
+        for (int l = 0; l < layers; l++) {
+            if (anchored[l] != null) {
+                anchored[l].setDeltaFrom(from, l);
+            }
+        }
+        for (int l = 0; l < layers; l++) {
+            if (anchored[l] == null) {
+                System.arraycopy(from, weightOffset[l], params, weightOffset[l], biasOffset[l] + sizes[l + 1] - weightOffset[l]);
+            }
+        }
     }
 
     @Override
     public void saveSnapshot(int slot) {
         System.arraycopy(params, 0, snapshots[slot], 0, params.length);
+        for (Anchored a : anchored) {
+            if (a != null) {
+                System.arraycopy(a.vt, 0, a.snapshots[slot], 0, a.vt.length);
+            }
+        }
     }
 
     @Override
     public void interpolateFromSnapshot(int slot, float rate) {
-        float[] s = snapshots[slot];
         if (rate == 1f) {
             return;
         }
-        for (int i = 0; i < params.length; i++) {
-            params[i] = s[i] + rate * (params[i] - s[i]);
+        interpolate(params, snapshots[slot], rate);
+        for (Anchored a : anchored) {
+            if (a != null) {
+                interpolate(a.vt, a.snapshots[slot], rate);
+            }
+        }
+    }
+
+    private static void interpolate(float[] current, float[] snapshot, float rate) {
+        for (int i = 0; i < current.length; i++) {
+            current[i] = snapshot[i] + rate * (current[i] - snapshot[i]);
         }
     }
 
     @Override
-    public void setPenalty(Penalty penalty) {
-        this.penalty = penalty;
-        this.penaltyScratch = penalty == null ? null : new float[params.length];
+    public void setPrior(Prior prior) {
+        float[] effective = new float[params.length];
+        parameters(effective);
+        Arrays.fill(anchored, null);
+        diagonal = null;
+        System.arraycopy(effective, 0, params, 0, params.length);
+        if (prior instanceof Prior.Diagonal d) {
+            if (d.anchor().length != params.length || d.curvature().length != params.length) {
+                throw new IllegalArgumentException("diagonal prior of the wrong size");
+            }
+            diagonal = d;
+        } else if (prior instanceof Prior.Kronecker k) {
+            for (int l = 0; l < layers; l++) {
+                Prior.Layer layer = k.layers()[l];
+                if (layer != null) {
+                    if (layer.inputs() != sizes[l] + 1 || layer.outputs() != sizes[l + 1]) {
+                        throw new IllegalArgumentException("Kronecker factors of layer " + l + " do not fit " + spec);
+                    }
+                    anchored[l] = new Anchored(l, layer, k.lambda());
+                }
+            }
+        }
+    }
+
+    /** θ_i ← θ*_i + (θ_i − θ*_i)·max(0, 1 − η c_i) over [from, to). */
+    private void decayTowardsAnchor(int from, int to, float learningRate) {
+        float[] anchor = diagonal.anchor();
+        float[] curvature = diagonal.curvature();
+        for (int i = from; i < to; i++) {
+            float keep = Math.max(0f, 1f - learningRate * curvature[i]);
+            params[i] = anchor[i] + (params[i] - anchor[i]) * keep;
+        }
+    }
+
+    /**
+     * A layer under a K-FAC prior. Its region of {@code params} holds the anchor W̄* and the
+     * deviation lives in rotated coordinates Ṽ = Q_Gᵀ (W̄ − W̄*) Q_A (d_out × (d_in+1), row-major),
+     * where the penalty (λ/2) Σ s_G[o] s_A[m] Ṽ[o][m]² is diagonal. The forward pass computes
+     * W̄ ā = W̄* ā + Q_G (Ṽ (Q_Aᵀ ā)); a step adds the data gradient rotated, −η (Q_Gᵀ d)(Q_Aᵀ ā)ᵀ,
+     * then decays Ṽ by max(0, 1 − η λ s_G s_A). Per example this costs one (d_in+1)²
+     * product more than an unpenalised layer, never the (d_in+1)²·d_out of G ΔW A.
+     */
+    private final class Anchored {
+        final int in1;
+        final int dIn;
+        final int dOut;
+        final float[] qA;
+        final float[] qG;
+        final float[] curvature;
+        final float[] vt;
+        final float[][] snapshots;
+        /** Q_Aᵀ ā of each batch row, from the forward pass. */
+        final float[] z;
+        final float[] u;
+        final float[] t;
+        final float[] w;
+
+        Anchored(int l, Prior.Layer layer, float lambda) {
+            this.in1 = layer.inputs();
+            this.dIn = in1 - 1;
+            this.dOut = layer.outputs();
+            this.qA = layer.qA();
+            this.qG = layer.qG();
+            this.curvature = new float[dOut * in1];
+            for (int o = 0; o < dOut; o++) {
+                for (int m = 0; m < in1; m++) {
+                    curvature[o * in1 + m] = lambda * layer.sG()[o] * layer.sA()[m];
+                }
+            }
+            this.vt = new float[dOut * in1];
+            this.snapshots = new float[SNAPSHOT_SLOTS][dOut * in1];
+            this.z = new float[maxBatch * in1];
+            this.u = new float[dOut];
+            this.t = new float[dOut];
+            this.w = new float[in1];
+        }
+
+        /** out += Q_G (Ṽ (Q_Aᵀ ā)); keeps Q_Aᵀ ā as row r of z. */
+        void forwardRow(float[] a, int aOffset, int r, float[] out, int outOffset) {
+            int zr = r * in1;
+            for (int m = 0; m < in1; m++) {
+                z[zr + m] = kernels.dot(qA, m * in1, a, aOffset, dIn) + qA[m * in1 + dIn];
+            }
+            for (int k = 0; k < dOut; k++) {
+                u[k] = kernels.dot(vt, k * in1, z, zr, in1);
+            }
+            for (int k = 0; k < dOut; k++) {
+                kernels.axpy(u[k], qG, k * dOut, out, outOffset, dOut);
+            }
+        }
+
+        /** below += the first d_in entries of Q_A Ṽᵀ Q_Gᵀ d. */
+        void addErrorBelow(float[] d, int dOffset, float[] below, int belowOffset) {
+            rotate(d, dOffset);
+            java.util.Arrays.fill(w, 0f);
+            for (int k = 0; k < dOut; k++) {
+                kernels.axpy(t[k], vt, k * in1, w, 0, in1);
+            }
+            for (int m = 0; m < in1; m++) {
+                kernels.axpy(w[m], qA, m * in1, below, belowOffset, dIn);
+            }
+        }
+
+        /** t = Q_Gᵀ d. */
+        private void rotate(float[] d, int dOffset) {
+            for (int k = 0; k < dOut; k++) {
+                t[k] = kernels.dot(qG, k * dOut, d, dOffset, dOut);
+            }
+        }
+
+        /** Ṽ += factor Σ_r (Q_Gᵀ d_r)(Q_Aᵀ ā_r)ᵀ, then the penalty's decay Ṽ ⊙= max(0, 1 − η λ s_G s_A). */
+        void step(float[] d, int n, Batch batch, int l, float factor, float learningRate) {
+            for (int r = 0; r < n; r++) {
+                rotate(d, r * dOut);
+                for (int k = 0; k < dOut; k++) {
+                    float g = factor * t[k];
+                    if (g != 0f) {
+                        kernels.axpy(g, z, r * in1, vt, k * in1, in1);
+                    }
+                }
+            }
+            for (int i = 0; i < vt.length; i++) {
+                vt[i] *= Math.max(0f, 1f - learningRate * curvature[i]);
+            }
+        }
+
+        /** into[W̄ of layer l] += Q_G Ṽ Q_Aᵀ (in DL4J's layout). */
+        void addDeltaTo(float[] into, int l) {
+            float[] m = new float[dOut * in1];
+            for (int k = 0; k < dOut; k++) {
+                for (int j = 0; j < in1; j++) {
+                    float v = vt[k * in1 + j];
+                    if (v != 0f) {
+                        kernels.axpy(v, qA, j * in1, m, k * in1, in1);
+                    }
+                }
+            }
+            float[] row = new float[in1];
+            for (int o = 0; o < dOut; o++) {
+                java.util.Arrays.fill(row, 0f);
+                for (int k = 0; k < dOut; k++) {
+                    kernels.axpy(qG[k * dOut + o], m, k * in1, row, 0, in1);
+                }
+                kernels.axpy(1f, row, 0, into, weightOffset[l] + o * dIn, dIn);
+                into[biasOffset[l] + o] += row[dIn];
+            }
+        }
+
+        /** Ṽ = Q_Gᵀ (W̄ − W̄*) Q_A for the layer's weights in {@code from}. */
+        void setDeltaFrom(float[] from, int l) {
+            float[] delta = new float[dOut * in1];
+            for (int o = 0; o < dOut; o++) {
+                for (int i = 0; i < dIn; i++) {
+                    int at = weightOffset[l] + o * dIn + i;
+                    delta[o * in1 + i] = from[at] - params[at];
+                }
+                delta[o * in1 + dIn] = from[biasOffset[l] + o] - params[biasOffset[l] + o];
+            }
+            float[] n1 = new float[dOut * in1];
+            for (int k = 0; k < dOut; k++) {
+                for (int o = 0; o < dOut; o++) {
+                    kernels.axpy(qG[k * dOut + o], delta, o * in1, n1, k * in1, in1);
+                }
+            }
+            for (int k = 0; k < dOut; k++) {
+                for (int m2 = 0; m2 < in1; m2++) {
+                    vt[k * in1 + m2] = kernels.dot(n1, k * in1, qA, m2 * in1, in1);
+                }
+            }
+        }
     }
 
     static void softmax(float[] v, int offset, int length) {

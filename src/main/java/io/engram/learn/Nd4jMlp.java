@@ -35,9 +35,14 @@ public final class Nd4jMlp implements Network {
     private final float[] inputHost;
     private final IActivation hidden;
     private final IActivation softmax = new ActivationSoftmax();
-    private Penalty penalty;
-    private float[] hostParams;
-    private float[] penaltyScratch;
+    /** The prior's anchor θ* and per-parameter keep factors' curvature (diagonal), or nulls. */
+    private INDArray diagonalAnchor;
+    private INDArray diagonalCurvature;
+    /** K-FAC per layer: eigenvector rows E_A (in1×in1), E_G (dOut×dOut), curvature (in1×dOut), anchor W̄*ᵀ (in1×dOut). */
+    private INDArray[] eigA;
+    private INDArray[] eigG;
+    private INDArray[] kronCurvature;
+    private INDArray[] kronAnchor;
 
     public Nd4jMlp(MlpSpec spec, int maxBatch, float[] parameters) {
         this.spec = spec;
@@ -119,7 +124,7 @@ public final class Nd4jMlp implements Network {
     }
 
     /** Errors of every layer; the weight updates are done by the caller, top layer first. */
-    private void backwardAndApply(INDArray x, Batch batch, float factor, INDArray targetParams) {
+    private void backwardAndApply(INDArray x, Batch batch, float factor, INDArray targetParams, float learningRate) {
         int n = batch.size();
         INDArray d = rows(delta[layers], n);
         d.assign(rows(act[layers], n));
@@ -138,6 +143,9 @@ public final class Nd4jMlp implements Network {
             INDArray b = targetParams == params ? biases[l] : viewBias(targetParams, l);
             Nd4j.gemm(in, dl, w, true, false, factor, 1.0);
             b.addi(dl.sum(0).reshape(1, sizes[l + 1]).muli(factor));
+            if (targetParams == params) {
+                applyPrior(l, learningRate);
+            }
         }
     }
 
@@ -164,13 +172,7 @@ public final class Nd4jMlp implements Network {
     public float step(Batch batch, float learningRate) {
         INDArray x = load(batch);
         float loss = meanLoss(forward(x, batch.size()), batch);
-        if (penalty != null) {
-            parameters(hostParams);
-            java.util.Arrays.fill(penaltyScratch, 0f);
-            penalty.addGradient(hostParams, penaltyScratch, 1f);
-            params.subi(Nd4j.createFromArray(penaltyScratch).reshape(1, penaltyScratch.length).muli(learningRate));
-        }
-        backwardAndApply(x, batch, -learningRate / batch.size(), params);
+        backwardAndApply(x, batch, -learningRate / batch.size(), params, learningRate);
         return loss;
     }
 
@@ -179,7 +181,7 @@ public final class Nd4jMlp implements Network {
         INDArray x = load(batch);
         float loss = meanLoss(forward(x, batch.size()), batch);
         INDArray g = Nd4j.zeros(DataType.FLOAT, 1, params.length());
-        backwardAndApply(x, batch, 1f / batch.size(), g);
+        backwardAndApply(x, batch, 1f / batch.size(), g, 0f);
         float[] host = g.toFloatVector();
         System.arraycopy(host, 0, gradient, 0, host.length);
         return loss;
@@ -227,10 +229,65 @@ public final class Nd4jMlp implements Network {
         }
     }
 
+    /** The prior's part of the step for layer l, exact along the curvature's eigendirections (see {@link Prior}). */
+    private void applyPrior(int l, float learningRate) {
+        if (diagonalAnchor != null) {
+            int from = spec.weightOffset(l);
+            int to = spec.biasOffset(l) + sizes[l + 1];
+            INDArray theta = params.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(from, to));
+            INDArray anchor = diagonalAnchor.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(from, to));
+            INDArray keep = diagonalCurvature.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(from, to))
+                    .mul(-learningRate).addi(1f);
+            keep = org.nd4j.linalg.ops.transforms.Transforms.max(keep, 0f, false);
+            theta.subi(anchor).muli(keep).addi(anchor);
+        }
+        if (eigA != null && eigA[l] != null) {
+            // Ṽᵀ = E_A (W̄ᵀ − W̄*ᵀ) E_Gᵀ; Ṽᵀ ⊙= max(0, 1 − η c); W̄ᵀ = W̄*ᵀ + E_Aᵀ Ṽᵀ E_G
+            INDArray wbar = Nd4j.vstack(weights[l], biases[l]);
+            INDArray delta = wbar.sub(kronAnchor[l]);
+            INDArray rotated = eigA[l].mmul(delta).mmul(eigG[l].transpose());
+            INDArray keep = org.nd4j.linalg.ops.transforms.Transforms.max(kronCurvature[l].mul(-learningRate).addi(1f), 0f, false);
+            rotated.muli(keep);
+            INDArray updated = eigA[l].transpose().mmul(rotated).mmul(eigG[l]).addi(kronAnchor[l]);
+            weights[l].assign(updated.get(NDArrayIndex.interval(0, sizes[l]), NDArrayIndex.all()));
+            biases[l].assign(updated.get(NDArrayIndex.interval(sizes[l], sizes[l] + 1), NDArrayIndex.all()));
+        }
+    }
+
     @Override
-    public void setPenalty(Penalty penalty) {
-        this.penalty = penalty;
-        this.hostParams = penalty == null ? null : new float[spec.parameterCount()];
-        this.penaltyScratch = penalty == null ? null : new float[spec.parameterCount()];
+    public void setPrior(Prior prior) {
+        diagonalAnchor = null;
+        diagonalCurvature = null;
+        eigA = null;
+        eigG = null;
+        kronCurvature = null;
+        kronAnchor = null;
+        if (prior instanceof Prior.Diagonal d) {
+            diagonalAnchor = Nd4j.createFromArray(d.anchor().clone()).reshape(1, d.anchor().length);
+            diagonalCurvature = Nd4j.createFromArray(d.curvature().clone()).reshape(1, d.curvature().length);
+        } else if (prior instanceof Prior.Kronecker k) {
+            eigA = new INDArray[layers];
+            eigG = new INDArray[layers];
+            kronCurvature = new INDArray[layers];
+            kronAnchor = new INDArray[layers];
+            for (int l = 0; l < layers; l++) {
+                Prior.Layer layer = k.layers()[l];
+                if (layer == null) {
+                    continue;
+                }
+                int in1 = layer.inputs();
+                int dOut = layer.outputs();
+                eigA[l] = Nd4j.createFromArray(layer.qA().clone()).reshape(in1, in1);
+                eigG[l] = Nd4j.createFromArray(layer.qG().clone()).reshape(dOut, dOut);
+                float[] c = new float[in1 * dOut];
+                for (int m = 0; m < in1; m++) {
+                    for (int o = 0; o < dOut; o++) {
+                        c[m * dOut + o] = k.lambda() * layer.sA()[m] * layer.sG()[o];
+                    }
+                }
+                kronCurvature[l] = Nd4j.createFromArray(c).reshape(in1, dOut);
+                kronAnchor[l] = Nd4j.vstack(weights[l], biases[l]).dup();
+            }
+        }
     }
 }

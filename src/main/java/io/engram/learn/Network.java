@@ -16,12 +16,13 @@ public interface Network {
     MlpSpec spec();
 
     /**
-     * One SGD step on the mean cross-entropy of the batch, plus the penalty's gradient when one is
-     * set: θ ← θ − η (∇ mean CE + ∇ penalty). Returns the batch's mean loss before the step.
+     * One SGD step on the mean cross-entropy of the batch, plus the prior's penalty when one is
+     * set: θ ← θ − η (∇ mean CE + ∇ penalty), the penalty's part clipped as {@link Prior} says.
+     * Returns the batch's mean loss before the step.
      */
     float step(Batch batch, float learningRate);
 
-    /** Mean cross-entropy gradient of the batch into {@code gradient} (length = parameter count); no update. */
+    /** Mean cross-entropy gradient of the batch (no penalty) into {@code gradient} (length = parameter count); no update. */
     float gradient(Batch batch, float[] gradient);
 
     /** The most probable class of each row of the batch into {@code classes}; labels are ignored. */
@@ -42,12 +43,9 @@ public interface Network {
     /** θ ← θ_slot + rate (θ − θ_slot). Rate 1 keeps θ, rate 0 restores the snapshot. */
     void interpolateFromSnapshot(int slot, float rate);
 
-    /** Adds a quadratic penalty's gradient to every step; null removes it. */
-    void setPenalty(Penalty penalty);
-
-    /** A regulariser of the parameters, e.g. a K-FAC or EWC Laplace penalty. */
-    interface Penalty {
-        /** Adds ∂penalty/∂θ, times {@code scale}, to {@code target} (in place, same layout as the parameters). */
-        void addGradient(float[] parameters, float[] target, float scale);
-    }
+    /**
+     * Sets the Laplace prior every later step includes (null removes it). A {@link Prior.Kronecker}
+     * anchors at the current parameters.
+     */
+    void setPrior(Prior prior);
 }

@@ -1,0 +1,26 @@
+package io.engram.consolidate;
+
+import io.engram.learn.Network;
+import java.util.Map;
+
+/**
+ * Consolidation at a task boundary. Call order: {@link #consolidate} once per ended task, after
+ * the task's last step; it estimates the ended task's Fisher at the network's current parameters
+ * from {@code samples}, adds it to the prior and sets the prior on the network, which then
+ * includes it in every later step.
+ */
+public interface Consolidator {
+
+    Report consolidate(Network network, Samples samples);
+
+    /** Method and hyperparameters, for manifests. */
+    Map<String, Object> describe();
+
+    /**
+     * What one consolidation did.
+     *
+     * @param stateFloats floats of prior state per layer
+     */
+    record Report(double seconds, int samples, long[] stateFloats) {
+    }
+}
