@@ -2,7 +2,10 @@ package io.engram.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.engram.config.ConsolidationMethod;
 import io.engram.config.LearnerMethod;
+import io.engram.consolidate.Consolidators;
+import io.engram.consolidate.LabelMode;
 import io.engram.learn.Activation;
 import io.engram.learn.Kernel;
 import io.engram.learn.LearnerSettings;
@@ -20,7 +23,9 @@ import java.util.Map;
  *
  * <pre>
  *   protocol    permuted Fashion-MNIST, 20 tasks × 1000, every method and buffer; ACC, LA, BWT, FWT, forgetting
- *   throughput  learner-only examples/s of online (batch 10), ER (batch 10 + 10 replayed), MER (5120, s=10, k=11)
+ *   throughput     learner-only examples/s of online (batch 10), ER (batch 10 + 10 replayed), MER (5120, s=10, k=11)
+ *   consolidation  rotated Fashion-MNIST, 10 tasks × 5000: online, ewc, online-ewc, kfac, er, mer, mer+kfac
+ *   sweep          rotated Fashion-MNIST, λ of ewc and kfac over --lambdas
  * </pre>
  *
  * Options: --tasks N --per-task N --eval-per-task N --methods online,er,mer --buffers 5120,500,200
@@ -47,9 +52,18 @@ public final class Bench {
         int perTask = Integer.parseInt(options.getOrDefault("per-task", "1000"));
         int evalPerTask = Integer.parseInt(options.getOrDefault("eval-per-task", "10000"));
         long seed = Long.parseLong(options.getOrDefault("seed", "1"));
-        PermutedStream stream = PermutedStream.create(tasks, perTask, evalPerTask, data.trainImages().length, seed);
-        Path streamFile = Path.of(options.getOrDefault("stream", "target/bench/stream-" + args[0] + ".bin"));
-        stream.write(streamFile);
+        boolean rotated = args[0].equals("consolidation") || args[0].equals("sweep");
+        TaskStream stream;
+        if (rotated) {
+            tasks = Integer.parseInt(options.getOrDefault("tasks", "10"));
+            perTask = Integer.parseInt(options.getOrDefault("per-task", "5000"));
+            stream = RotatedStream.create(tasks, perTask, evalPerTask, Double.parseDouble(options.getOrDefault("step-degrees", "18")),
+                    data.trainImages().length, seed);
+        } else {
+            PermutedStream permuted = PermutedStream.create(tasks, perTask, evalPerTask, data.trainImages().length, seed);
+            permuted.write(Path.of(options.getOrDefault("stream", "target/bench/stream-" + args[0] + ".bin")));
+            stream = permuted;
+        }
         ProtocolRunner runner = new ProtocolRunner(data, stream, System.err);
         MlpSpec spec = new MlpSpec(784, List.of(100, 100), 10, Activation.RELU);
         List<Map<String, Object>> results = new ArrayList<>();
@@ -83,6 +97,34 @@ public final class Bench {
                     results.add(ProtocolRunner.toJson(runner.run("mer-5120-s10-k11", settings(spec, LearnerMethod.MER, 5120, 1, 10, seed), tasks, false)));
                 }
             }
+            case "consolidation" -> {
+                // rotated Fashion-MNIST: forgetting of each consolidation method, alone and with replay
+                int erBuffer = Integer.parseInt(options.getOrDefault("er-buffer", "500"));
+                int merBuffer = Integer.parseInt(options.getOrDefault("mer-buffer", "200"));
+                List<String> configs = List.of(options.getOrDefault("configs",
+                        "online,ewc,online-ewc,kfac,er,mer,mer+kfac").split(","));
+                for (String config : configs) {
+                    String[] parts = config.split("\\+");
+                    String base = parts[0].equals("ewc") || parts[0].equals("online-ewc") || parts[0].equals("kfac") ? "online" : parts[0];
+                    String consolidation = parts.length > 1 ? parts[1] : base.equals(parts[0]) ? "none" : parts[0];
+                    LearnerMethod method = LearnerMethod.valueOf(base.toUpperCase());
+                    int buffer = method == LearnerMethod.ER ? erBuffer : method == LearnerMethod.MER ? merBuffer : erBuffer;
+                    LearnerSettings settings = settings(spec, method, buffer, 1, null, seed)
+                            .withConsolidation(consolidation(consolidation, options, seed));
+                    results.add(ProtocolRunner.toJson(runner.run(config, settings, tasks, true)));
+                }
+            }
+            case "sweep" -> {
+                for (String name : options.getOrDefault("methods", "ewc,kfac").split(",")) {
+                    for (String lambda : options.getOrDefault("lambdas", "1,10,100,1000,10000").split(",")) {
+                        Map<String, String> o = new HashMap<>(options);
+                        o.put("lambda", lambda);
+                        LearnerSettings settings = settings(spec, LearnerMethod.ONLINE, 500, 1, null, seed)
+                                .withConsolidation(consolidation(name, o, seed));
+                        results.add(ProtocolRunner.toJson(runner.run(name + " λ=" + lambda, settings, tasks, true)));
+                    }
+                }
+            }
             default -> throw new IllegalArgumentException("unknown bench " + args[0]);
         }
         for (Map<String, Object> r : results) {
@@ -95,9 +137,19 @@ public final class Bench {
         System.err.println("Wrote " + out);
     }
 
+    static Consolidators.Settings consolidation(String name, Map<String, String> options, long seed) {
+        ConsolidationMethod method = ConsolidationMethod.valueOf(name.toUpperCase().replace('-', '_'));
+        double lambda = options.containsKey("lambda") ? Double.parseDouble(options.get("lambda")) : Consolidators.defaultLambda(method);
+        return new Consolidators.Settings(method, lambda, Double.parseDouble(options.getOrDefault("damping", "0.001")),
+                Double.parseDouble(options.getOrDefault("decay", "0.9")),
+                LabelMode.valueOf(options.getOrDefault("label-mode", "sampled").toUpperCase()),
+                Integer.parseInt(options.getOrDefault("samples", "1000")), seed + 17);
+    }
+
     static LearnerSettings settings(MlpSpec spec, LearnerMethod method, int buffer, int batchSize, Integer replayBatch, long seed) {
         return new LearnerSettings(spec, seed, method, LearnerSettings.defaultLearningRate(method), batchSize, buffer,
                 replayBatch != null ? replayBatch : LearnerSettings.defaultReplayBatch(method, buffer),
-                ReplayPolicy.RESERVOIR, 0.03f, 1.0f, 10, Kernel.JVM);
+                ReplayPolicy.RESERVOIR, 0.03f, 1.0f, 10, Kernel.JVM,
+                new Consolidators.Settings(ConsolidationMethod.NONE, 0, 0.001, 0.9, LabelMode.SAMPLED, 1000, seed + 17));
     }
 }

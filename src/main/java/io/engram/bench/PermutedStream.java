@@ -13,7 +13,23 @@ import java.util.SplittableRandom;
  * permutation; per task a seeded draw of train examples (without replacement) and the first
  * {@code evalPerTask} test images, permuted the same way.
  */
-public record PermutedStream(int tasks, int perTask, int evalPerTask, int[][] permutations, int[][] trainIndices) {
+public record PermutedStream(int tasks, int perTask, int evalPerTask, int[][] permutations, int[][] trainIndices)
+        implements TaskStream {
+
+    @Override
+    public int[] trainIndices(int task) {
+        return trainIndices[task];
+    }
+
+    @Override
+    public void transform(float[] image, int task, float[] into) {
+        permute(image, permutations[task], into);
+    }
+
+    @Override
+    public String kind() {
+        return "permuted";
+    }
 
     public static PermutedStream create(int tasks, int perTask, int evalPerTask, int trainSize, long seed) {
         SplittableRandom random = new SplittableRandom(seed);

@@ -19,10 +19,10 @@ public final class ProtocolRunner {
     private static final int EVAL_BATCH = 100;
 
     private final FashionMnist data;
-    private final PermutedStream stream;
+    private final TaskStream stream;
     private final PrintStream progress;
 
-    public ProtocolRunner(FashionMnist data, PermutedStream stream, PrintStream progress) {
+    public ProtocolRunner(FashionMnist data, TaskStream stream, PrintStream progress) {
         this.data = data;
         this.stream = stream;
         this.progress = progress;
@@ -31,16 +31,16 @@ public final class ProtocolRunner {
     /** One run's figures; {@code matrix} null when evaluation was skipped. */
     public record Result(String label, Map<String, Object> hyperparameters, int examples, double trainSeconds,
             double examplesPerSecond, Map<String, Double> figures, List<List<Double>> matrix, List<Double> baseline,
-            double evalSeconds) {
+            double evalSeconds, List<Double> consolidationSeconds) {
     }
 
     public Result run(String label, LearnerSettings settings, int tasks, boolean evaluate) {
-        LearnerSettings.Parts parts = settings.build();
+        io.engram.learn.LearningCore parts = settings.build();
         JvmMlp evalNet = new JvmMlp(settings.spec(), EVAL_BATCH, JvmMlp.initialParameters(settings.spec(), settings.seed()));
         float[] params = new float[settings.spec().parameterCount()];
         AccuracyMatrix matrix = new AccuracyMatrix();
         for (int t = 0; t < tasks; t++) {
-            matrix.task("perm-" + t);
+            matrix.task(stream.kind() + "-" + t);
         }
         double evalSeconds = 0;
         if (evaluate) {
@@ -52,24 +52,26 @@ public final class ProtocolRunner {
             }
             evalSeconds += (System.nanoTime() - start) / 1e9;
         }
+        List<Double> consolidationSeconds = new ArrayList<>();
         float[] taskInputs = new float[stream.perTask() * FashionMnist.PIXELS];
         float[] x = new float[FashionMnist.PIXELS];
         long trainNanos = 0;
         int examples = 0;
         for (int t = 0; t < tasks; t++) {
             // the task's examples are permuted before the clock starts, as the reference does
-            int[] permutation = stream.permutations()[t];
-            int[] indices = stream.trainIndices()[t];
+            int[] indices = stream.trainIndices(t);
             for (int i = 0; i < indices.length; i++) {
-                PermutedStream.permute(data.trainImages()[indices[i]], permutation, x);
+                stream.transform(data.trainImages()[indices[i]], t, x);
                 System.arraycopy(x, 0, taskInputs, i * FashionMnist.PIXELS, FashionMnist.PIXELS);
             }
             long start = System.nanoTime();
             for (int i = 0; i < indices.length; i++) {
-                parts.method().observe(taskInputs, i * FashionMnist.PIXELS, data.trainLabels()[indices[i]], t);
+                parts.observe(taskInputs, i * FashionMnist.PIXELS, data.trainLabels()[indices[i]], t);
             }
-            parts.method().flush();
+            parts.flush();
             trainNanos += System.nanoTime() - start;
+            io.engram.consolidate.Consolidator.Report report = parts.endTask(t);
+            consolidationSeconds.add(report.seconds());
             examples += stream.perTask();
             if (evaluate) {
                 long evalStart = System.nanoTime();
@@ -86,13 +88,12 @@ public final class ProtocolRunner {
                     evaluate ? String.format("  ACC %.3f", matrix.acc()) : "");
         }
         double seconds = trainNanos / 1e9;
-        return new Result(label, parts.method().hyperparameters(), examples, seconds, examples / seconds,
+        return new Result(label, parts.describe(), examples, seconds, examples / seconds,
                 evaluate ? matrix.figures() : Map.of(), evaluate ? matrix.rows() : null,
-                evaluate ? matrix.baseline() : null, evalSeconds);
+                evaluate ? matrix.baseline() : null, evalSeconds, consolidationSeconds);
     }
 
     private double accuracy(JvmMlp net, int task) {
-        int[] permutation = stream.permutations()[task];
         int n = Math.min(stream.evalPerTask(), data.testImages().length);
         float[] rows = new float[EVAL_BATCH * FashionMnist.PIXELS];
         float[] scratch = new float[FashionMnist.PIXELS];
@@ -103,7 +104,7 @@ public final class ProtocolRunner {
             int size = Math.min(EVAL_BATCH, n - from);
             batch.clear();
             for (int r = 0; r < size; r++) {
-                PermutedStream.permute(data.testImages()[from + r], permutation, scratch);
+                stream.transform(data.testImages()[from + r], task, scratch);
                 System.arraycopy(scratch, 0, rows, r * FashionMnist.PIXELS, FashionMnist.PIXELS);
                 batch.add(rows, r * FashionMnist.PIXELS, 0);
             }
@@ -126,6 +127,7 @@ public final class ProtocolRunner {
         json.put("examples_per_second", r.examplesPerSecond());
         json.putAll(r.figures());
         json.put("eval_seconds", r.evalSeconds());
+        json.put("consolidation_seconds", r.consolidationSeconds());
         if (r.matrix() != null) {
             json.put("matrix", r.matrix());
             json.put("baseline", r.baseline());

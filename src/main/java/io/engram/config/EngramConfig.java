@@ -179,8 +179,25 @@ public interface EngramConfig {
         @WithDefault("kfac")
         ConsolidationMethod method();
 
-        /** Penalty strength λ; unset takes the method's tuned default. */
+        /** Penalty strength λ; unset takes the method's tuned default (BENCHMARKS.md). */
         OptionalDouble lambda();
+
+        /** Tikhonov damping δ of the K-FAC factors, split between A and G by the π rule. */
+        @WithDefault("0.001")
+        double damping();
+
+        /** Online EWC's decay γ of the accumulated Fisher. */
+        @WithDefault("0.9")
+        double decay();
+
+        /** Labels of the Fisher: {@code sampled} (true Fisher), {@code expected} (all classes by probability), {@code empirical}. */
+        @WithName("label-mode")
+        @WithDefault("sampled")
+        io.engram.consolidate.LabelMode labelMode();
+
+        /** Examples of the ended task the Fisher is estimated on (its recent window, then its buffer share). */
+        @WithDefault("1000")
+        int samples();
     }
 
     interface Ingest {

@@ -93,6 +93,12 @@ public final class SettingsValidator {
             }
         });
 
+        if (!(config.consolidation().damping() >= 0) || !Double.isFinite(config.consolidation().damping())) {
+            problems.add(message("engram.consolidation.damping", config.consolidation().damping(), "a finite number >= 0"));
+        }
+        unitInterval(problems, "engram.consolidation.decay", config.consolidation().decay());
+        range(problems, "engram.consolidation.samples", config.consolidation().samples(), 1, 1_000_000, "1 to 1000000");
+
         EngramConfig.Ingest ingest = config.ingest();
         range(problems, "engram.ingest.max-record-bytes", ingest.maxRecordBytes(), 2, 64 * 1024 * 1024,
                 "2 to 67108864 bytes");

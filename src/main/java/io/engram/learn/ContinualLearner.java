@@ -20,7 +20,8 @@ public final class ContinualLearner implements Learner {
 
     private final String model;
     private final LearnerSettings settings;
-    private final LearnerSettings.Parts parts;
+    private final LearningCore core;
+    private final Listener listener;
     private final Map<String, Integer> taskIndex = new HashMap<>();
     private final List<String> tasks = new ArrayList<>();
     private final List<String> endedTasks = new ArrayList<>();
@@ -29,18 +30,23 @@ public final class ContinualLearner implements Learner {
     private long publishes;
     private double trainLoss = Double.NaN;
 
-    public ContinualLearner(String model, LearnerSettings settings) {
+    /** Told of consolidations, for metrics. */
+    public interface Listener {
+        void consolidated(String model, String task, io.engram.consolidate.Consolidator.Report report);
+    }
+
+    public ContinualLearner(String model, LearnerSettings settings, Listener listener) {
         this.model = model;
         this.settings = settings;
-        this.parts = settings.build();
-        LOG.info("Model {}: {} network, method {} {}", model, settings.spec(), settings.method().name().toLowerCase(),
-                parts.method().hyperparameters());
+        this.listener = listener;
+        this.core = settings.build();
+        LOG.info("Model {}: {} network, {}", model, settings.spec(), core.describe());
     }
 
     @Override
     public synchronized void train(Example example) {
         int task = taskIndex(example.task());
-        record(parts.method().observe(example.x(), 0, example.label(), task));
+        record(core.observe(example.x(), 0, example.label(), task));
         trained++;
     }
 
@@ -52,14 +58,17 @@ public final class ContinualLearner implements Learner {
 
     @Override
     public synchronized void endTask(String task) {
-        record(parts.method().flush());
+        record(core.flush());
+        io.engram.consolidate.Consolidator.Report report = core.endTask(taskIndex(task));
         endedTasks.add(task);
-        LOG.info("Model {}: task {} ended after {} train examples", model, task, trained);
+        listener.consolidated(model, task, report);
+        LOG.info("Model {}: task {} ended after {} train examples; consolidated on {} samples in {} ms", model, task,
+                trained, report.samples(), Math.round(report.seconds() * 1000));
     }
 
     @Override
     public synchronized void publish() {
-        record(parts.method().flush());
+        record(core.flush());
         publishes++;
     }
 
@@ -71,7 +80,7 @@ public final class ContinualLearner implements Learner {
     /** Class probabilities of one input under the current parameters. */
     public synchronized float[] predict(float[] x) {
         float[] probabilities = new float[settings.spec().classes()];
-        parts.network().predict(x, 0, probabilities);
+        core.network().predict(x, 0, probabilities);
         return probabilities;
     }
 

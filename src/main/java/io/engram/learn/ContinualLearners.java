@@ -20,7 +20,11 @@ public final class ContinualLearners implements LearnerRegistry {
     @Override
     public ContinualLearner forModel(String model) {
         return learners.computeIfAbsent(model, m -> {
-            ContinualLearner learner = new ContinualLearner(m, settings);
+            ContinualLearner learner = new ContinualLearner(m, settings, (id, task, report) ->
+                    io.micrometer.core.instrument.Timer.builder("engram.consolidation")
+                            .description("Time of each consolidation at a task boundary")
+                            .tag("model", id).register(registry)
+                            .record(java.time.Duration.ofNanos((long) (report.seconds() * 1e9))));
             Gauge.builder("engram.train.loss", learner, l -> l.status().trainLoss())
                     .description("Moving average of the per-example training loss")
                     .tag("model", m).register(registry);

@@ -1,6 +1,7 @@
 package io.engram.learn;
 
 import io.engram.config.EngramConfig;
+import io.engram.consolidate.Consolidators;
 import io.engram.config.LearnerMethod;
 import io.engram.replay.ReplayPolicy;
 import io.engram.replay.ReservoirBuffer;
@@ -10,7 +11,8 @@ import io.engram.replay.ReservoirBuffer;
  * defaults resolved. Free of Quarkus, so benchmarks build learners the same way the service does.
  */
 public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, float learningRate, int batchSize,
-        int replayCapacity, int replayBatch, ReplayPolicy replayPolicy, float merBeta, float merGamma, int merBatches, Kernel kernel) {
+        int replayCapacity, int replayBatch, ReplayPolicy replayPolicy, float merBeta, float merGamma, int merBatches, Kernel kernel,
+        Consolidators.Settings consolidation) {
 
     /**
      * ALGORITHMS.md: MER α .03, ER α .1. Plain SGD on single examples diverged at .1 on permuted
@@ -46,19 +48,31 @@ public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, flo
                 learner.batchSize(), learner.replayCapacity(),
                 learner.replayBatch().orElse(defaultReplayBatch(method, learner.replayCapacity())),
                 learner.replayPolicy(), (float) learner.mer().beta(), (float) learner.mer().gamma(), learner.mer().batches(),
-                learner.kernel());
+                learner.kernel(), consolidation(config));
+    }
+
+    static Consolidators.Settings consolidation(EngramConfig config) {
+        EngramConfig.Consolidation c = config.consolidation();
+        return new Consolidators.Settings(c.method(), c.lambda().orElse(Consolidators.defaultLambda(c.method())),
+                c.damping(), c.decay(), c.labelMode(), c.samples(), config.model().seed() + 17);
     }
 
     /** The same settings with another method, its default step size and replay batch. */
     public LearnerSettings withMethod(LearnerMethod other) {
         return new LearnerSettings(spec, seed, other, defaultLearningRate(other), batchSize, replayCapacity,
-                defaultReplayBatch(other, replayCapacity), replayPolicy, merBeta, merGamma, merBatches, kernel);
+                defaultReplayBatch(other, replayCapacity), replayPolicy, merBeta, merGamma, merBatches, kernel, consolidation);
     }
 
     /** The same settings with another step size. */
     public LearnerSettings withLearningRate(float rate) {
         return new LearnerSettings(spec, seed, method, rate, batchSize, replayCapacity, replayBatch, replayPolicy,
-                merBeta, merGamma, merBatches, kernel);
+                merBeta, merGamma, merBatches, kernel, consolidation);
+    }
+
+    /** The same settings with another consolidation. */
+    public LearnerSettings withConsolidation(Consolidators.Settings other) {
+        return new LearnerSettings(spec, seed, method, learningRate, batchSize, replayCapacity, replayBatch, replayPolicy,
+                merBeta, merGamma, merBatches, kernel, other);
     }
 
     /** The largest batch a step sees. */
@@ -66,8 +80,8 @@ public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, flo
         return method == LearnerMethod.MER ? 1 : batchSize + (method == LearnerMethod.ER ? replayBatch : 0);
     }
 
-    /** A fresh network, buffer and method. */
-    public Parts build() {
+    /** A fresh network, buffer, method and consolidator. */
+    public LearningCore build() {
         Network network = kernel.resolve() == Kernel.ND4J ? new Nd4jMlp(spec, maxBatch(), seed)
                 : new JvmMlp(spec, maxBatch(), seed);
         ReservoirBuffer buffer = new ReservoirBuffer(replayCapacity, spec.inputSize(), replayPolicy, seed ^ 0x5DEECE66DL);
@@ -76,10 +90,8 @@ public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, flo
             case ER -> new ExperienceReplay(network, buffer, learningRate, batchSize, replayBatch);
             case MER -> new MetaExperienceReplay(network, buffer, learningRate, merBeta, merGamma, merBatches, replayBatch);
         };
-        return new Parts(network, buffer, training);
-    }
-
-    /** The pieces of one model's learner. */
-    public record Parts(Network network, ReservoirBuffer buffer, TrainingMethod method) {
+        return new LearningCore(network, buffer, training, Consolidators.create(spec, consolidation),
+                new RecentWindow(consolidation.method() == io.engram.config.ConsolidationMethod.NONE ? 0 : consolidation.samples(),
+                        spec.inputSize()));
     }
 }
