@@ -150,6 +150,7 @@ public final class Bench {
         return new LearnerSettings(spec, seed, method, LearnerSettings.defaultLearningRate(method), batchSize, buffer,
                 replayBatch != null ? replayBatch : LearnerSettings.defaultReplayBatch(method, buffer),
                 ReplayPolicy.RESERVOIR, 0.03f, 1.0f, 10, Kernel.JVM,
-                new Consolidators.Settings(ConsolidationMethod.NONE, 0, 0.001, 0.9, LabelMode.SAMPLED, 1000, seed + 17));
+                new Consolidators.Settings(ConsolidationMethod.NONE, 0, 0.001, 0.9, LabelMode.SAMPLED, 1000, seed + 17),
+                LearnerSettings.EvaluationSettings.DEFAULT);
     }
 }

@@ -42,6 +42,26 @@ public interface EngramConfig {
     /** How records are taken off {@code engram.examples}. */
     Ingest ingest();
 
+    /** Evaluation sets and metrics events. */
+    Evaluation evaluation();
+
+    interface Evaluation {
+        /** Eval examples kept per task; beyond it, a uniform reservoir sample. */
+        @WithName("max-per-task")
+        @WithDefault("1000")
+        int maxPerTask();
+
+        /** Window of prequential (test-then-train) accuracy over train examples; 0 turns it off. */
+        @WithName("prequential-window")
+        @WithDefault("1000")
+        int prequentialWindow();
+
+        /** A metrics event every this many train examples, besides one at every task end; 0 turns them off. */
+        @WithName("every-examples")
+        @WithDefault("5000")
+        int everyExamples();
+    }
+
     interface Kafka {
         /** External Kafka; unset starts an embedded single-node KRaft broker on 127.0.0.1. */
         @WithName("bootstrap-servers")

@@ -99,6 +99,11 @@ public final class SettingsValidator {
         unitInterval(problems, "engram.consolidation.decay", config.consolidation().decay());
         range(problems, "engram.consolidation.samples", config.consolidation().samples(), 1, 1_000_000, "1 to 1000000");
 
+        range(problems, "engram.evaluation.max-per-task", config.evaluation().maxPerTask(), 1, 1_000_000, "1 to 1000000");
+        range(problems, "engram.evaluation.prequential-window", config.evaluation().prequentialWindow(), 0, 10_000_000,
+                "0 (off) to 10000000");
+        atLeast(problems, "engram.evaluation.every-examples", config.evaluation().everyExamples(), 0);
+
         EngramConfig.Ingest ingest = config.ingest();
         range(problems, "engram.ingest.max-record-bytes", ingest.maxRecordBytes(), 2, 64 * 1024 * 1024,
                 "2 to 67108864 bytes");

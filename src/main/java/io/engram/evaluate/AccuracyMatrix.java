@@ -12,10 +12,12 @@ import java.util.Map;
  * are null (a task without an evaluation set, a row before the task appeared). The figures follow
  * ALGORITHMS.md; each names its formula in {@link #FORMULAS}.
  *
- * <p>Implementation notes. With T rows, "R[T][j]" is the last row. Averages skip null entries and
- * are null when nothing is left to average: ACC and LA need T ≥ 1, BWT, FWT and forgetting need
- * T ≥ 2. BWT divides by T−1 (not by T as the GEM/MER code does); forgetting takes the maximum
- * over earlier rows (Chaudhry et al. 2018), not the first accuracy (as Avalanche does).
+ * <p>Implementation notes. A row is recorded at each task end; "R[T]" is the last row and
+ * "R[j]" the row at task j's first end (a task seen again adds rows, not columns). T counts the
+ * tasks that have ended. Averages skip null entries and are null when nothing is left to
+ * average: ACC and LA need T ≥ 1; BWT, FWT and forgetting T ≥ 2. BWT divides by T−1 (not by T as
+ * the GEM/MER code does); forgetting takes the maximum over earlier rows (Chaudhry et al. 2018),
+ * not the first accuracy (as Avalanche does).
  */
 public final class AccuracyMatrix {
 
@@ -29,7 +31,11 @@ public final class AccuracyMatrix {
 
     private final List<String> tasks = new ArrayList<>();
     private final List<Double[]> rows = new ArrayList<>();
+    /** Which task's end each row records. */
+    private final List<Integer> rowTask = new ArrayList<>();
     private final List<Double> baseline = new ArrayList<>();
+    /** Accuracy on a task measured just before its first train example, when it had an eval set then. */
+    private final List<Double> beforeTraining = new ArrayList<>();
 
     /** Adds a task (column) if new; returns its index. */
     public int task(String name) {
@@ -39,6 +45,7 @@ public final class AccuracyMatrix {
         }
         tasks.add(name);
         baseline.add(null);
+        beforeTraining.add(null);
         return tasks.size() - 1;
     }
 
@@ -50,9 +57,30 @@ public final class AccuracyMatrix {
         baseline.set(task, accuracy);
     }
 
-    /** Appends row i (after training through task i); {@code accuracies[j]} null where not measured. */
+    /** Appends row i (after training through task i, the i-th task in order); null where not measured. */
     public void addRow(Double[] accuracies) {
+        addRow(rows.size(), accuracies);
+    }
+
+    /** Appends the row recorded at the end of task {@code endedTask}; {@code accuracies[j]} null where not measured. */
+    public void addRow(int endedTask, Double[] accuracies) {
         rows.add(Arrays.copyOf(accuracies, tasks.size()));
+        rowTask.add(endedTask);
+    }
+
+    /** Records the accuracy on {@code task} just before its first train example (R[j−1][j] of FWT). */
+    public void setBeforeTraining(int task, Double accuracy) {
+        beforeTraining.set(task, accuracy);
+    }
+
+    /** Accuracy on each task just before its first train example (null where it had no eval set then). */
+    public List<Double> beforeTraining() {
+        return new ArrayList<>(beforeTraining);
+    }
+
+    /** Which task's end each row records. */
+    public List<Integer> rowTasks() {
+        return List.copyOf(rowTask);
     }
 
     public int rowCount() {
@@ -80,46 +108,73 @@ public final class AccuracyMatrix {
         return j < row.length ? row[j] : null;
     }
 
-    /** T: rows so far (tasks trained through). */
-    private int t() {
-        return rows.size();
+    /** The first row recorded at the end of task j, or −1. */
+    private int firstEnd(int task) {
+        return rowTask.indexOf(task);
     }
 
-    /** ACC = (1/T) Σ_j R[T][j], over the tasks seen by row T. */
-    public Double acc() {
-        if (t() == 0) {
-            return null;
+    /** Tasks that have ended, in order of their first end. */
+    private List<Integer> endedTasks() {
+        List<Integer> ended = new ArrayList<>();
+        for (int task : rowTask) {
+            if (!ended.contains(task)) {
+                ended.add(task);
+            }
         }
+        return ended;
+    }
+
+    private int last() {
+        return rows.size() - 1;
+    }
+
+    /** ACC = (1/T) Σ_j R[T][j], over the tasks that have ended, R[T] the last row. */
+    public Double acc() {
         Mean mean = new Mean();
-        for (int j = 0; j < t(); j++) {
-            mean.add(r(t() - 1, j));
+        for (int j : endedTasks()) {
+            mean.add(r(last(), j));
         }
         return mean.value();
     }
 
-    /** LA = (1/T) Σ_j R[j][j]. */
+    /** LA = (1/T) Σ_j R[j][j], R[j] the row at task j's (first) end. */
     public Double la() {
         Mean mean = new Mean();
-        for (int j = 0; j < t(); j++) {
-            mean.add(r(j, j));
+        for (int j : endedTasks()) {
+            mean.add(r(firstEnd(j), j));
         }
         return mean.value();
+    }
+
+    /** The ended tasks but the one that ended last: the j &lt; T of the formulas. */
+    private List<Integer> earlierTasks() {
+        List<Integer> ended = endedTasks();
+        if (!ended.isEmpty()) {
+            ended.remove(Integer.valueOf(rowTask.get(last())));
+        }
+        return ended;
     }
 
     /** BWT = 1/(T−1) Σ_{j<T} (R[T][j] − R[j][j]). */
     public Double bwt() {
         Mean mean = new Mean();
-        for (int j = 0; j < t() - 1; j++) {
-            mean.addDifference(r(t() - 1, j), r(j, j));
+        for (int j : earlierTasks()) {
+            mean.addDifference(r(last(), j), r(firstEnd(j), j));
         }
         return mean.value();
     }
 
-    /** FWT = 1/(T−1) Σ_{j≥2} (R[j−1][j] − b_j), with 1-based j as in ALGORITHMS.md. */
+    /**
+     * FWT = 1/(T−1) Σ_{j≥2} (R[j−1][j] − b_j): the accuracy on task j just before it was first
+     * trained (measured then, or else the row before task j's end) minus the untrained model's.
+     */
     public Double fwt() {
         Mean mean = new Mean();
-        for (int j = 1; j < t(); j++) {
-            mean.addDifference(r(j - 1, j), j < baseline.size() ? baseline.get(j) : null);
+        List<Integer> ended = endedTasks();
+        for (int k = 1; k < ended.size(); k++) {
+            int j = ended.get(k);
+            Double before = beforeTraining.get(j) != null ? beforeTraining.get(j) : r(firstEnd(j) - 1, j);
+            mean.addDifference(before, baseline.get(j));
         }
         return mean.value();
     }
@@ -127,15 +182,15 @@ public final class AccuracyMatrix {
     /** Forgetting = 1/(T−1) Σ_{j<T} (max_{l<T} R[l][j] − R[T][j]). */
     public Double forgetting() {
         Mean mean = new Mean();
-        for (int j = 0; j < t() - 1; j++) {
+        for (int j : earlierTasks()) {
             Double best = null;
-            for (int l = 0; l < t() - 1; l++) {
+            for (int l = 0; l < last(); l++) {
                 Double v = r(l, j);
                 if (v != null && (best == null || v > best)) {
                     best = v;
                 }
             }
-            mean.addDifference(best, r(t() - 1, j));
+            mean.addDifference(best, r(last(), j));
         }
         return mean.value();
     }

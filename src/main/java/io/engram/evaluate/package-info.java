@@ -1,5 +1,7 @@
 /**
- * Evaluation stage: the accuracy matrix R and the forgetting figures computed from it
- * ({@link io.engram.evaluate.AccuracyMatrix}), each published with its formula.
+ * Evaluation stage: per-task evaluation sets ({@link io.engram.evaluate.EvaluationSets}), the
+ * accuracy matrix R and the forgetting figures computed from it
+ * ({@link io.engram.evaluate.AccuracyMatrix}), prequential accuracy; hands a
+ * {@link io.engram.evaluate.MetricsEvent} to a {@link io.engram.evaluate.MetricsSink}.
  */
 package io.engram.evaluate;

@@ -1,30 +1,44 @@
 package io.engram.learn;
 
+import io.engram.consolidate.Consolidator;
+import io.engram.evaluate.MetricsEvent;
+import io.engram.evaluate.MetricsSink;
+import io.engram.evaluate.ModelEvaluation;
 import io.engram.ingest.Example;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The learner of one model: its network, rehearsal buffer and training method, fed in stream
- * order by the ingest loop. Tasks are numbered in order of first appearance.
+ * The learner of one model, fed by the ingest loop in stream order: trains (test-then-train for
+ * prequential accuracy), keeps evaluation sets, and at each task end consolidates, evaluates every
+ * task and publishes a metrics event. Tasks are numbered in order of first appearance.
  */
 public final class ContinualLearner implements Learner {
 
     private static final Logger LOG = LoggerFactory.getLogger(ContinualLearner.class);
-    /** Weight of the newest example in the moving average of the training loss. */
+    /** Weight of the newest example in the moving averages of the training loss. */
     private static final double LOSS_SMOOTHING = 0.01;
 
     private final String model;
     private final LearnerSettings settings;
     private final LearningCore core;
+    private final ModelEvaluation evaluation;
+    private final MetricsSink sink;
     private final Listener listener;
     private final Map<String, Integer> taskIndex = new HashMap<>();
     private final List<String> tasks = new ArrayList<>();
+    private final Set<Integer> trainedTasks = new HashSet<>();
     private final List<String> endedTasks = new ArrayList<>();
+    private final Map<String, Double> taskLoss = new LinkedHashMap<>();
+    private final float[] probabilities;
     private long trained;
     private long kept;
     private long publishes;
@@ -32,43 +46,68 @@ public final class ContinualLearner implements Learner {
 
     /** Told of consolidations, for metrics. */
     public interface Listener {
-        void consolidated(String model, String task, io.engram.consolidate.Consolidator.Report report);
+        void consolidated(String model, String task, Consolidator.Report report);
+
+        Listener NONE = (model, task, report) -> { };
     }
 
-    public ContinualLearner(String model, LearnerSettings settings, Listener listener) {
+    public ContinualLearner(String model, LearnerSettings settings, MetricsSink sink, Listener listener, Clock clock) {
         this.model = model;
         this.settings = settings;
+        this.sink = sink;
         this.listener = listener;
         this.core = settings.build();
+        float[] initial = new float[settings.spec().parameterCount()];
+        core.network().parameters(initial);
+        LearnerSettings.EvaluationSettings e = settings.evaluation();
+        this.evaluation = new ModelEvaluation(model, settings.spec(), initial, e.maxPerTask(), e.prequentialWindow(),
+                settings.seed() + 29, clock);
+        this.probabilities = new float[settings.spec().classes()];
         LOG.info("Model {}: {} network, {}", model, settings.spec(), core.describe());
     }
 
     @Override
     public synchronized void train(Example example) {
         int task = taskIndex(example.task());
-        record(core.observe(example.x(), 0, example.label(), task));
+        if (trainedTasks.add(task)) {
+            evaluation.beforeFirstTraining(task, core.network());
+        }
+        if (evaluation.prequentialEnabled()) {
+            core.network().predict(example.x(), 0, probabilities);
+            evaluation.prequential(argmax(probabilities) == example.label());
+        }
+        float loss = core.observe(example.x(), 0, example.label(), task);
+        record(example.task(), loss);
         trained++;
+        int every = settings.evaluation().everyExamples();
+        if (every > 0 && trained % every == 0) {
+            sink.publish(evaluation.periodic(trained, taskLoss));
+        }
     }
 
     @Override
     public synchronized void keepForEvaluation(Example example) {
-        taskIndex(example.task());
+        evaluation.keep(taskIndex(example.task()), example.x(), example.label());
         kept++;
     }
 
     @Override
     public synchronized void endTask(String task) {
-        record(core.flush());
-        io.engram.consolidate.Consolidator.Report report = core.endTask(taskIndex(task));
+        int index = taskIndex(task);
+        record(task, core.flush());
+        Consolidator.Report report = core.endTask(index);
         endedTasks.add(task);
         listener.consolidated(model, task, report);
-        LOG.info("Model {}: task {} ended after {} train examples; consolidated on {} samples in {} ms", model, task,
-                trained, report.samples(), Math.round(report.seconds() * 1000));
+        MetricsEvent event = evaluation.taskEnded(index, core.network(), trained, taskLoss);
+        LOG.info("Model {}: task {} ended after {} train examples; consolidated on {} samples in {} ms; ACC {} forgetting {}",
+                model, task, trained, report.samples(), Math.round(report.seconds() * 1000),
+                event.figures().get("acc"), event.figures().get("forgetting"));
+        sink.publish(event);
     }
 
     @Override
     public synchronized void publish() {
-        record(core.flush());
+        record(null, core.flush());
         publishes++;
     }
 
@@ -77,11 +116,16 @@ public final class ContinualLearner implements Learner {
         return new LearnerStatus(trained, kept, List.copyOf(tasks), List.copyOf(endedTasks), publishes, trainLoss);
     }
 
+    /** The latest metrics event, or null before the first. */
+    public synchronized MetricsEvent latestMetrics() {
+        return evaluation.latest();
+    }
+
     /** Class probabilities of one input under the current parameters. */
     public synchronized float[] predict(float[] x) {
-        float[] probabilities = new float[settings.spec().classes()];
-        core.network().predict(x, 0, probabilities);
-        return probabilities;
+        float[] p = new float[settings.spec().classes()];
+        core.network().predict(x, 0, p);
+        return p;
     }
 
     public LearnerSettings settings() {
@@ -91,13 +135,30 @@ public final class ContinualLearner implements Learner {
     private int taskIndex(String task) {
         return taskIndex.computeIfAbsent(task, t -> {
             tasks.add(t);
-            return tasks.size() - 1;
+            int column = evaluation.task(t);
+            if (column != tasks.size() - 1) {
+                throw new IllegalStateException("task columns out of step");
+            }
+            return column;
         });
     }
 
-    private void record(float loss) {
+    private void record(String task, float loss) {
         if (!Float.isNaN(loss)) {
             trainLoss = Double.isNaN(trainLoss) ? loss : trainLoss + LOSS_SMOOTHING * (loss - trainLoss);
+            if (task != null) {
+                taskLoss.merge(task, (double) loss, (old, l) -> old + LOSS_SMOOTHING * (l - old));
+            }
         }
+    }
+
+    private static int argmax(float[] p) {
+        int best = 0;
+        for (int k = 1; k < p.length; k++) {
+            if (p[k] > p[best]) {
+                best = k;
+            }
+        }
+        return best;
     }
 }

@@ -1,7 +1,11 @@
 package io.engram.learn;
 
+import io.engram.evaluate.MetricsSink;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -10,21 +14,25 @@ public final class ContinualLearners implements LearnerRegistry {
 
     private final LearnerSettings settings;
     private final MeterRegistry registry;
+    private final MetricsSink sink;
+    private final Clock clock;
     private final Map<String, ContinualLearner> learners = new ConcurrentHashMap<>();
 
-    public ContinualLearners(LearnerSettings settings, MeterRegistry registry) {
+    public ContinualLearners(LearnerSettings settings, MeterRegistry registry, MetricsSink sink, Clock clock) {
         this.settings = settings;
         this.registry = registry;
+        this.sink = sink;
+        this.clock = clock;
     }
 
     @Override
     public ContinualLearner forModel(String model) {
         return learners.computeIfAbsent(model, m -> {
-            ContinualLearner learner = new ContinualLearner(m, settings, (id, task, report) ->
-                    io.micrometer.core.instrument.Timer.builder("engram.consolidation")
+            ContinualLearner learner = new ContinualLearner(m, settings, sink, (id, task, report) ->
+                    Timer.builder("engram.consolidation")
                             .description("Time of each consolidation at a task boundary")
                             .tag("model", id).register(registry)
-                            .record(java.time.Duration.ofNanos((long) (report.seconds() * 1e9))));
+                            .record(Duration.ofNanos((long) (report.seconds() * 1e9))), clock);
             Gauge.builder("engram.train.loss", learner, l -> l.status().trainLoss())
                     .description("Moving average of the per-example training loss")
                     .tag("model", m).register(registry);

@@ -12,7 +12,12 @@ import io.engram.replay.ReservoirBuffer;
  */
 public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, float learningRate, int batchSize,
         int replayCapacity, int replayBatch, ReplayPolicy replayPolicy, float merBeta, float merGamma, int merBatches, Kernel kernel,
-        Consolidators.Settings consolidation) {
+        Consolidators.Settings consolidation, EvaluationSettings evaluation) {
+
+    /** Evaluation of each model: eval set size, prequential window, periodic events. */
+    public record EvaluationSettings(int maxPerTask, int prequentialWindow, int everyExamples) {
+        public static final EvaluationSettings DEFAULT = new EvaluationSettings(1000, 1000, 0);
+    }
 
     /**
      * ALGORITHMS.md: MER α .03, ER α .1. Plain SGD on single examples diverged at .1 on permuted
@@ -48,7 +53,8 @@ public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, flo
                 learner.batchSize(), learner.replayCapacity(),
                 learner.replayBatch().orElse(defaultReplayBatch(method, learner.replayCapacity())),
                 learner.replayPolicy(), (float) learner.mer().beta(), (float) learner.mer().gamma(), learner.mer().batches(),
-                learner.kernel(), consolidation(config));
+                learner.kernel(), consolidation(config), new EvaluationSettings(config.evaluation().maxPerTask(),
+                        config.evaluation().prequentialWindow(), config.evaluation().everyExamples()));
     }
 
     static Consolidators.Settings consolidation(EngramConfig config) {
@@ -60,19 +66,19 @@ public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, flo
     /** The same settings with another method, its default step size and replay batch. */
     public LearnerSettings withMethod(LearnerMethod other) {
         return new LearnerSettings(spec, seed, other, defaultLearningRate(other), batchSize, replayCapacity,
-                defaultReplayBatch(other, replayCapacity), replayPolicy, merBeta, merGamma, merBatches, kernel, consolidation);
+                defaultReplayBatch(other, replayCapacity), replayPolicy, merBeta, merGamma, merBatches, kernel, consolidation, evaluation);
     }
 
     /** The same settings with another step size. */
     public LearnerSettings withLearningRate(float rate) {
         return new LearnerSettings(spec, seed, method, rate, batchSize, replayCapacity, replayBatch, replayPolicy,
-                merBeta, merGamma, merBatches, kernel, consolidation);
+                merBeta, merGamma, merBatches, kernel, consolidation, evaluation);
     }
 
     /** The same settings with another consolidation. */
     public LearnerSettings withConsolidation(Consolidators.Settings other) {
         return new LearnerSettings(spec, seed, method, learningRate, batchSize, replayCapacity, replayBatch, replayPolicy,
-                merBeta, merGamma, merBatches, kernel, other);
+                merBeta, merGamma, merBatches, kernel, other, evaluation);
     }
 
     /** The largest batch a step sees. */

@@ -12,7 +12,7 @@ public class Learners {
 
     @Produces
     @Singleton
-    LearnerRegistry registry(EngramConfig config, MeterRegistry meters) {
-        return new ContinualLearners(LearnerSettings.from(config), meters);
+    LearnerRegistry registry(EngramConfig config, MeterRegistry meters, io.engram.publish.MetricsPublisher metrics) {
+        return new ContinualLearners(LearnerSettings.from(config), meters, metrics, java.time.Clock.systemUTC());
     }
 }

@@ -87,4 +87,32 @@ class AccuracyMatrixTest {
         assertThat(m.task("a")).isZero();
         assertThat(m.tasks()).containsExactly("a", "b");
     }
+
+    @Test
+    void taskSeenAgain_addsARowAndKeepsItsFirstLearningAccuracy() {
+        AccuracyMatrix m = new AccuracyMatrix();
+        int a = m.task("a");
+        int b = m.task("b");
+        m.addRow(a, new Double[] {0.9, 0.2});
+        m.addRow(b, new Double[] {0.6, 0.8});
+        m.addRow(a, new Double[] {0.85, 0.5}); // a trained again, last
+        // T = 2 tasks ended; last row is a's second end; "j < T" is b only
+        assertThat(m.acc()).isCloseTo((0.85 + 0.5) / 2, within(1e-12));
+        assertThat(m.la()).isCloseTo((0.9 + 0.8) / 2, within(1e-12));
+        assertThat(m.bwt()).isCloseTo(0.5 - 0.8, within(1e-12));
+        assertThat(m.forgetting()).isCloseTo(0.8 - 0.5, within(1e-12));
+        assertThat(m.rowTasks()).containsExactly(a, b, a);
+    }
+
+    @Test
+    void fwt_prefersTheAccuracyMeasuredJustBeforeTraining() {
+        AccuracyMatrix m = new AccuracyMatrix();
+        m.task("a");
+        m.task("b");
+        m.setBaseline(1, 0.1);
+        m.addRow(0, new Double[] {0.9, null}); // b had no eval set at a's end
+        m.setBeforeTraining(1, 0.3);
+        m.addRow(1, new Double[] {0.7, 0.8});
+        assertThat(m.fwt()).isCloseTo(0.2, within(1e-12));
+    }
 }

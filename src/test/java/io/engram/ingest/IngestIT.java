@@ -8,6 +8,7 @@ import io.engram.broker.KafkaAccess;
 import io.engram.learn.Learner;
 import io.engram.learn.LearnerRegistry;
 import io.engram.support.Await;
+import io.engram.support.Prometheus;
 import io.engram.support.TestRecords;
 import io.quarkus.test.junit.QuarkusTest;
 import jakarta.inject.Inject;
@@ -117,12 +118,12 @@ class IngestIT {
 
         // Prometheus: each record in exactly one counter
         String metrics = given().get("/q/metrics").then().statusCode(200).extract().asString();
-        assertThat(value(metrics, "engram_examples_total{model=\"" + model + "\",split=\"train\"}")).isEqualTo(4.0);
-        assertThat(value(metrics, "engram_examples_total{model=\"" + model + "\",split=\"eval\"}")).isEqualTo(1.0);
-        assertThat(value(metrics, "engram_control_records_total{model=\"" + model + "\",type=\"task_end\"}")).isEqualTo(1.0);
-        assertThat(value(metrics, "engram_control_records_total{model=\"" + model + "\",type=\"publish\"}")).isEqualTo(1.0);
+        assertThat(Prometheus.value(metrics, "engram_examples_total{model=\"" + model + "\",split=\"train\"}")).isEqualTo(4.0);
+        assertThat(Prometheus.value(metrics, "engram_examples_total{model=\"" + model + "\",split=\"eval\"}")).isEqualTo(1.0);
+        assertThat(Prometheus.value(metrics, "engram_control_records_total{model=\"" + model + "\",type=\"task_end\"}")).isEqualTo(1.0);
+        assertThat(Prometheus.value(metrics, "engram_control_records_total{model=\"" + model + "\",type=\"publish\"}")).isEqualTo(1.0);
         for (String reason : expectedReasons) {
-            assertThat(value(metrics, "engram_examples_rejected_total{reason=\"" + reason + "\"}")).as(reason).isGreaterThanOrEqualTo(1.0);
+            assertThat(Prometheus.value(metrics, "engram_examples_rejected_total{reason=\"" + reason + "\"}")).as(reason).isGreaterThanOrEqualTo(1.0);
         }
         assertThat(metrics).contains("engram_consumer_lag_records{against=\"committed\",partition=\"0\",topic=\"engram.examples\"}");
         assertThat(4 + 1 + 2 + letters.size()).as("trained + kept + control + dead-lettered").isEqualTo(all.size());
@@ -140,14 +141,5 @@ class IngestIT {
         } catch (Exception e) {
             return -2;
         }
-    }
-
-    static double value(String prometheus, String series) {
-        Matcher m = Pattern.compile("^" + Pattern.quote(series) + " ([0-9.eE+-]+)$", Pattern.MULTILINE).matcher(prometheus);
-        if (!m.find()) {
-            throw new AssertionError("no series " + series + " in /q/metrics; engram lines: "
-                    + Arrays.stream(prometheus.split("\n")).filter(l -> l.startsWith("engram_")).toList());
-        }
-        return Double.parseDouble(m.group(1));
     }
 }

@@ -1,0 +1,92 @@
+package io.engram.evaluate;
+
+import io.engram.learn.Batch;
+import io.engram.learn.Network;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+
+/**
+ * Each task's evaluation set: its eval examples, never trained on, at most {@code maxPerTask}
+ * per task (reservoir sampling beyond that, so the set stays a uniform sample of what was sent).
+ */
+public final class EvaluationSets {
+
+    private static final int EVAL_BATCH = 100;
+
+    private final int inputSize;
+    private final int maxPerTask;
+    private final SplittableRandom random;
+    private final List<TaskSet> sets = new ArrayList<>();
+
+    public EvaluationSets(int inputSize, int maxPerTask, long seed) {
+        this.inputSize = inputSize;
+        this.maxPerTask = maxPerTask;
+        this.random = new SplittableRandom(seed);
+    }
+
+    private static final class TaskSet {
+        float[] inputs = new float[0];
+        int[] labels = new int[0];
+        int size;
+        long seen;
+    }
+
+    /** Keeps one eval example of {@code task}. */
+    public void add(int task, float[] x, int label) {
+        while (sets.size() <= task) {
+            sets.add(new TaskSet());
+        }
+        TaskSet set = sets.get(task);
+        set.seen++;
+        int slot;
+        if (set.size < maxPerTask) {
+            slot = set.size++;
+            if (slot == set.labels.length) {
+                int grown = Math.min(maxPerTask, Math.max(16, set.labels.length * 2));
+                set.inputs = Arrays.copyOf(set.inputs, grown * inputSize);
+                set.labels = Arrays.copyOf(set.labels, grown);
+            }
+        } else {
+            long p = random.nextLong(set.seen);
+            if (p >= maxPerTask) {
+                return;
+            }
+            slot = (int) p;
+        }
+        System.arraycopy(x, 0, set.inputs, slot * inputSize, inputSize);
+        set.labels[slot] = label;
+    }
+
+    public int size(int task) {
+        return task < sets.size() ? sets.get(task).size : 0;
+    }
+
+    /** Accuracy of {@code network} on task {@code task}'s set, in batches; null when the set is empty. */
+    public Double accuracy(int task, Network network, Batch scratch, int[] predicted) {
+        int n = size(task);
+        if (n == 0) {
+            return null;
+        }
+        TaskSet set = sets.get(task);
+        int correct = 0;
+        for (int from = 0; from < n; from += EVAL_BATCH) {
+            int rows = Math.min(EVAL_BATCH, n - from);
+            scratch.clear();
+            for (int r = 0; r < rows; r++) {
+                scratch.add(set.inputs, (from + r) * inputSize, 0);
+            }
+            network.classify(scratch, predicted);
+            for (int r = 0; r < rows; r++) {
+                correct += predicted[r] == set.labels[from + r] ? 1 : 0;
+            }
+        }
+        return correct / (double) n;
+    }
+
+    /** Rows per classification batch; networks passed to {@link #accuracy} must take this many. */
+    public static int batchRows() {
+        return EVAL_BATCH;
+    }
+}

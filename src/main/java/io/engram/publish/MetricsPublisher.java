@@ -1,0 +1,99 @@
+package io.engram.publish;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.engram.broker.KafkaAccess;
+import io.engram.evaluate.MetricsEvent;
+import io.engram.evaluate.MetricsSink;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import jakarta.annotation.PreDestroy;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes metrics events: JSON on {@code engram.metrics} (key = model id) and the Prometheus
+ * gauges {@code engram_task_accuracy{model,task}} (the latest row of R), {@code engram_acc},
+ * {@code engram_la}, {@code engram_bwt}, {@code engram_fwt}, {@code engram_forgetting},
+ * {@code engram_prequential_accuracy}; NaN where a figure is not defined yet.
+ */
+@ApplicationScoped
+public class MetricsPublisher implements MetricsSink {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MetricsPublisher.class);
+    private static final List<String> FIGURES = List.of("acc", "la", "bwt", "fwt", "forgetting");
+
+    @Inject
+    KafkaAccess kafka;
+
+    @Inject
+    MeterRegistry registry;
+
+    @Inject
+    ObjectMapper json;
+
+    private final Map<String, Double> values = new ConcurrentHashMap<>();
+    private KafkaProducer<byte[], byte[]> producer;
+
+    @Override
+    public void publish(MetricsEvent event) {
+        String model = event.model();
+        for (String figure : FIGURES) {
+            set("engram." + figure, model, null, event.figures().get(figure));
+        }
+        set("engram.prequential.accuracy", model, null, event.prequentialAccuracy());
+        if (!event.matrix().isEmpty()) {
+            List<Double> last = event.matrix().get(event.matrix().size() - 1);
+            for (int j = 0; j < event.tasks().size(); j++) {
+                set("engram.task.accuracy", model, event.tasks().get(j), j < last.size() ? last.get(j) : null);
+            }
+        }
+        try {
+            byte[] value = json.writeValueAsBytes(event.toJson());
+            producer().send(new ProducerRecord<>(kafka.topics().metrics(), model.getBytes(StandardCharsets.UTF_8), value),
+                    (metadata, error) -> {
+                        if (error != null) {
+                            LOG.error("Metrics event of model {} not written to {}: {}", model, kafka.topics().metrics(), error.toString());
+                        }
+                    });
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("metrics event not serialisable", e);
+        }
+    }
+
+    private synchronized KafkaProducer<byte[], byte[]> producer() {
+        if (producer == null) {
+            producer = kafka.clients().producer("engram-metrics");
+        }
+        return producer;
+    }
+
+    private void set(String name, String model, String task, Double value) {
+        String key = name + "|" + model + "|" + (task == null ? "" : task);
+        if (!values.containsKey(key)) {
+            Gauge.Builder<Map<String, Double>> gauge = Gauge.builder(name, values, v -> v.getOrDefault(key, Double.NaN))
+                    .tag("model", model);
+            if (task != null) {
+                gauge.tag("task", task);
+            }
+            gauge.register(registry);
+        }
+        values.put(key, value == null ? Double.NaN : value);
+    }
+
+    @PreDestroy
+    synchronized void close() {
+        if (producer != null) {
+            producer.close(Duration.ofSeconds(5));
+        }
+    }
+}
