@@ -29,6 +29,8 @@ public class KafkaAccess {
     Config rawConfig;
 
     private EmbeddedKafkaBroker embedded;
+    private org.apache.kafka.clients.producer.KafkaProducer<byte[], byte[]> outputProducer;
+    private volatile Outbox outbox;
     private KafkaClients clients;
     private Admin probeAdmin;
     private volatile Probe lastProbe;
@@ -58,6 +60,25 @@ public class KafkaAccess {
     public void ensureTopics() {
         TopicSetup.ensure(probeAdmin, topics(), config.kafka().topics().partitions(),
                 config.kafka().topics().replicationFactor(), config.kafka().requestTimeout().toMillis());
+    }
+
+    /**
+     * The transactional outbox every output of the ingest thread goes through; created (and its
+     * transactions initialised, fencing any older instance with the same id) on first call.
+     */
+    public synchronized Outbox outbox() {
+        if (outbox == null) {
+            String id = config.kafka().transactionalId().orElse(config.kafka().groupId() + "-outputs");
+            outputProducer = clients().transactionalProducer("engram-outputs", id);
+            try {
+                outbox = Outbox.transactional(outputProducer);
+            } catch (RuntimeException e) {
+                outputProducer.close(java.time.Duration.ZERO);
+                outputProducer = null;
+                throw e;
+            }
+        }
+        return outbox;
     }
 
     public KafkaClients clients() {
@@ -105,6 +126,11 @@ public class KafkaAccess {
 
     /** Closes the clients and stops the embedded broker, if any. */
     public synchronized void stop() {
+        if (outputProducer != null) {
+            outputProducer.close(java.time.Duration.ofSeconds(5));
+            outputProducer = null;
+            outbox = null;
+        }
         if (probeAdmin != null) {
             probeAdmin.close(java.time.Duration.ofSeconds(5));
             probeAdmin = null;

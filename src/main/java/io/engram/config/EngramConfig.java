@@ -79,6 +79,13 @@ public interface EngramConfig {
         Topics topics();
 
         /**
+         * {@code transactional.id} of the producer of every output; unset = the group id plus
+         * {@code -outputs}. Two instances with the same id fence each other: the older stops.
+         */
+        @WithName("transactional-id")
+        Optional<String> transactionalId();
+
+        /**
          * Timeout of each administrative call (topic creation, health probe); also bounds how
          * long a wrong credential or an unreachable broker takes to show up as an error.
          */

@@ -1,21 +1,15 @@
 package io.engram.ingest;
 
+import io.engram.broker.Outbox;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.producer.Producer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * Writes unusable records to the dead-letter topic: the original key and value byte for byte,
- * with the {@code engram.error.*} headers of CONTRACT.md. Sends are asynchronous;
- * {@link #awaitAll()} returns once every dead letter since the last call is acknowledged, and
- * must be called before the offsets of those records are committed.
+ * with the {@code engram.error.*} headers of CONTRACT.md, through the outbox, so a dead letter is
+ * committed together with the offset of its record.
  */
 final class DeadLetters {
 
@@ -25,12 +19,11 @@ final class DeadLetters {
     static final String PARTITION = "engram.error.partition";
     static final String OFFSET = "engram.error.offset";
 
-    private final Producer<byte[], byte[]> producer;
+    private final Outbox outbox;
     private final String topic;
-    private final List<Future<RecordMetadata>> pending = new ArrayList<>();
 
-    DeadLetters(Producer<byte[], byte[]> producer, String topic) {
-        this.producer = producer;
+    DeadLetters(Outbox outbox, String topic) {
+        this.outbox = outbox;
         this.topic = topic;
     }
 
@@ -41,22 +34,7 @@ final class DeadLetters {
         headers.add(TOPIC, utf8(original.topic()));
         headers.add(PARTITION, utf8(Integer.toString(original.partition())));
         headers.add(OFFSET, utf8(Long.toString(original.offset())));
-        pending.add(producer.send(new ProducerRecord<>(topic, null, original.key(), original.value(), headers)));
-    }
-
-    /** Waits for every pending dead letter; throws the first failure. */
-    void awaitAll() throws ExecutionException, InterruptedException {
-        if (pending.isEmpty()) {
-            return;
-        }
-        producer.flush();
-        try {
-            for (Future<RecordMetadata> future : pending) {
-                future.get();
-            }
-        } finally {
-            pending.clear();
-        }
+        outbox.send(new ProducerRecord<>(topic, null, original.key(), original.value(), headers));
     }
 
     private static byte[] utf8(String s) {

@@ -15,7 +15,8 @@ import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
-import org.apache.kafka.clients.producer.Producer;
+import io.engram.broker.Outbox;
+import org.apache.kafka.common.errors.ProducerFencedException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthenticationException;
@@ -45,7 +46,11 @@ public final class IngestLoop implements Runnable {
 
     private final Runnable prepare;
     private final Supplier<Consumer<byte[], byte[]>> consumers;
-    private final DeadLetters deadLetters;
+    private final Supplier<Outbox> outboxes;
+    private final String deadLetterTopic;
+    private DeadLetters deadLetters;
+    private Outbox outbox;
+    private final StreamPositions positions = new StreamPositions();
     private final String topic;
     private final RecordDecoder decoder;
     private final LearnerRegistry learners;
@@ -69,12 +74,13 @@ public final class IngestLoop implements Runnable {
      * @param prepare run until it succeeds before consuming (creates the topics); may throw
      *     {@link BrokerAccessException}, which is retried with back-off
      */
-    public IngestLoop(Runnable prepare, Supplier<Consumer<byte[], byte[]>> consumers, Producer<byte[], byte[]> deadLetterProducer,
+    public IngestLoop(Runnable prepare, Supplier<Consumer<byte[], byte[]>> consumers, Supplier<Outbox> outboxes,
             String topic, String deadLetterTopic, RecordDecoder decoder, LearnerRegistry learners,
             IngestMetrics metrics, Settings settings) {
         this.prepare = prepare;
         this.consumers = consumers;
-        this.deadLetters = new DeadLetters(deadLetterProducer, deadLetterTopic);
+        this.outboxes = outboxes;
+        this.deadLetterTopic = deadLetterTopic;
         this.topic = topic;
         this.decoder = decoder;
         this.learners = learners;
@@ -84,6 +90,11 @@ public final class IngestLoop implements Runnable {
 
     public State state() {
         return state;
+    }
+
+    /** Next offsets to read after the records handed over so far (the current record included). */
+    public StreamPositions positions() {
+        return positions;
     }
 
     /** The last infrastructure or fatal error, phrased for a person; null when none. */
@@ -108,6 +119,8 @@ public final class IngestLoop implements Runnable {
             while (running && !prepared) {
                 try {
                     prepare.run();
+                    outbox = outboxes.get();
+                    deadLetters = new DeadLetters(outbox, deadLetterTopic);
                     prepared = true;
                 } catch (BrokerAccessException | KafkaException e) {
                     backoff = waitForBroker(e.getMessage(), e, backoff);
@@ -122,6 +135,9 @@ public final class IngestLoop implements Runnable {
                     backoff = settings.backoff();
                 } catch (WakeupException e) {
                     // stop() was called; the loop condition ends it
+                } catch (ProducerFencedException e) {
+                    throw new IllegalStateException("another Engram instance with the same transactional id took over "
+                            + "(producer fenced); this one stops so outputs are never written twice", e);
                 } catch (AuthenticationException | AuthorizationException e) {
                     backoff = waitForBroker(BrokerAccessException.from(e).getMessage(), e, backoff);
                 } catch (KafkaException | BrokerAccessException | java.util.concurrent.ExecutionException e) {
@@ -162,16 +178,19 @@ public final class IngestLoop implements Runnable {
             Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
             try {
                 for (ConsumerRecord<byte[], byte[]> record : records) {
+                    TopicPartition tp = new TopicPartition(record.topic(), record.partition());
+                    positions.advance(tp, record.offset() + 1);
                     handle(record);
-                    next.put(new TopicPartition(record.topic(), record.partition()),
-                            new OffsetAndMetadata(record.offset() + 1));
+                    next.put(tp, new OffsetAndMetadata(record.offset() + 1));
                 }
-                deadLetters.awaitAll();
+                outbox.commit(next, consumer);
+            } catch (ProducerFencedException e) {
+                throw e;
             } catch (RuntimeException | java.util.concurrent.ExecutionException e) {
+                outbox.abort();
                 rewind();
                 throw e;
             }
-            consumer.commitSync(next);
             next.forEach((tp, offset) -> committed.put(tp, offset.offset()));
         }
         updateLag();

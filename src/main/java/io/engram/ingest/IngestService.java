@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.MeterRegistry;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Duration;
-import org.apache.kafka.clients.producer.KafkaProducer;
 
 /** Runs the {@link IngestLoop} on its own thread for the life of the service. */
 @ApplicationScoped
@@ -27,17 +26,15 @@ public class IngestService {
 
     private IngestLoop loop;
     private Thread thread;
-    private KafkaProducer<byte[], byte[]> deadLetterProducer;
 
     public synchronized void start() {
         EngramConfig.Model model = config.model();
         RecordDecoder decoder = new RecordDecoder(
                 new RecordDecoder.ModelShape(model.inputSize(), model.labels(), model.features()),
                 config.ingest().maxRecordBytes());
-        deadLetterProducer = kafka.clients().producer("engram-dlq");
         EngramConfig.Ingest ingest = config.ingest();
         loop = new IngestLoop(kafka::ensureTopics, () -> kafka.clients().consumer(config.kafka().groupId(), "engram-ingest"),
-                deadLetterProducer, kafka.topics().examples(), kafka.topics().deadLetters(), decoder, learners,
+                kafka::outbox, kafka.topics().examples(), kafka.topics().deadLetters(), decoder, learners,
                 new IngestMetrics(registry),
                 new IngestLoop.Settings(ingest.pollTimeout(), ingest.backoff(), ingest.maxBackoff(), ingest.taskSwitchEndsTask()));
         thread = new Thread(loop, "engram-ingest");
@@ -47,6 +44,11 @@ public class IngestService {
     /** The loop's state; {@link IngestLoop.State#STARTING} before {@link #start()}. */
     public IngestLoop.State state() {
         return loop == null ? IngestLoop.State.STARTING : loop.state();
+    }
+
+    /** Next offsets to read after the records handed to learners so far. */
+    public StreamPositions positions() {
+        return loop == null ? new StreamPositions() : loop.positions();
     }
 
     public String lastError() {
@@ -59,10 +61,6 @@ public class IngestService {
             loop.stop();
             thread.join(Duration.ofSeconds(30).toMillis());
             loop = null;
-        }
-        if (deadLetterProducer != null) {
-            deadLetterProducer.close(Duration.ofSeconds(5));
-            deadLetterProducer = null;
         }
     }
 }

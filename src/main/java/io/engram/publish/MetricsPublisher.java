@@ -7,18 +7,13 @@ import io.engram.evaluate.MetricsEvent;
 import io.engram.evaluate.MetricsSink;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
-import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * Publishes metrics events: JSON on {@code engram.metrics} (key = model id) and the Prometheus
@@ -29,7 +24,6 @@ import org.slf4j.LoggerFactory;
 @ApplicationScoped
 public class MetricsPublisher implements MetricsSink {
 
-    private static final Logger LOG = LoggerFactory.getLogger(MetricsPublisher.class);
     private static final List<String> FIGURES = List.of("acc", "la", "bwt", "fwt", "forgetting");
 
     @Inject
@@ -42,7 +36,6 @@ public class MetricsPublisher implements MetricsSink {
     ObjectMapper json;
 
     private final Map<String, Double> values = new ConcurrentHashMap<>();
-    private KafkaProducer<byte[], byte[]> producer;
 
     @Override
     public void publish(MetricsEvent event) {
@@ -59,22 +52,11 @@ public class MetricsPublisher implements MetricsSink {
         }
         try {
             byte[] value = json.writeValueAsBytes(event.toJson());
-            producer().send(new ProducerRecord<>(kafka.topics().metrics(), model.getBytes(StandardCharsets.UTF_8), value),
-                    (metadata, error) -> {
-                        if (error != null) {
-                            LOG.error("Metrics event of model {} not written to {}: {}", model, kafka.topics().metrics(), error.toString());
-                        }
-                    });
+            // through the outbox: committed with the offsets of the records this event reflects
+            kafka.outbox().send(new ProducerRecord<>(kafka.topics().metrics(), model.getBytes(StandardCharsets.UTF_8), value));
         } catch (JsonProcessingException e) {
             throw new IllegalStateException("metrics event not serialisable", e);
         }
-    }
-
-    private synchronized KafkaProducer<byte[], byte[]> producer() {
-        if (producer == null) {
-            producer = kafka.clients().producer("engram-metrics");
-        }
-        return producer;
     }
 
     private void set(String name, String model, String task, Double value) {
@@ -90,10 +72,4 @@ public class MetricsPublisher implements MetricsSink {
         values.put(key, value == null ? Double.NaN : value);
     }
 
-    @PreDestroy
-    synchronized void close() {
-        if (producer != null) {
-            producer.close(Duration.ofSeconds(5));
-        }
-    }
 }

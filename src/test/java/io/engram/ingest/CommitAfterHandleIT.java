@@ -24,7 +24,6 @@ import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.TopicPartition;
-import org.junit.jupiter.api.Test;
 
 /**
  * Offsets are committed only for records already handled: a learner that fails in the middle of
@@ -39,9 +38,13 @@ class CommitAfterHandleIT {
     @Inject
     KafkaAccess kafka;
 
-    @Test
-    void shouldLeaveUnhandledRecordsUncommittedWhenTheLearnerFails() throws Exception {
+    private boolean transactional;
+
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.ValueSource(booleans = {false, true})
+    void shouldLeaveUnhandledRecordsUncommittedWhenTheLearnerFails(boolean transactional) throws Exception {
         String run = "commit-it-" + UUID.randomUUID().toString().substring(0, 8) + ".";
+        this.transactional = transactional;
         Topics topics = new Topics(run);
         KafkaClients clients = kafka.clients();
         String group = run + "group";
@@ -88,8 +91,10 @@ class CommitAfterHandleIT {
                 return java.util.Map.of("m", failing);
             }
         };
-        try (KafkaProducer<byte[], byte[]> dlq = clients.producer("commit-it-dlq")) {
-            IngestLoop first = loop(topics, clients, group, dlq, failingRegistry);
+        try (KafkaProducer<byte[], byte[]> dlq = transactional
+                ? clients.transactionalProducer("commit-it-dlq", run + "tx") : clients.producer("commit-it-dlq")) {
+            io.engram.broker.Outbox outbox = transactional ? io.engram.broker.Outbox.transactional(dlq) : io.engram.broker.Outbox.plain(dlq);
+            IngestLoop first = loop(topics, clients, group, outbox, failingRegistry);
             Thread thread = new Thread(first, "commit-it-first");
             thread.start();
             TestRecords.produce(clients, topics.examples(), "m", records(0, 5, -1));
@@ -105,7 +110,7 @@ class CommitAfterHandleIT {
             assertThat(seen).as("records handled by the failing learner").startsWith("r0", "r1", "r2", "r3", "r4");
 
             CountingLearners counting = new CountingLearners();
-            IngestLoop second = loop(topics, clients, group, dlq, counting);
+            IngestLoop second = loop(topics, clients, group, outbox, counting);
             Thread secondThread = new Thread(second, "commit-it-second");
             secondThread.start();
             long expected = 10 - committed;
@@ -118,10 +123,10 @@ class CommitAfterHandleIT {
         }
     }
 
-    private static IngestLoop loop(Topics topics, KafkaClients clients, String group, KafkaProducer<byte[], byte[]> dlq,
+    private static IngestLoop loop(Topics topics, KafkaClients clients, String group, io.engram.broker.Outbox outbox,
             io.engram.learn.LearnerRegistry learners) {
         RecordDecoder decoder = new RecordDecoder(new RecordDecoder.ModelShape(4, List.of("a", "b", "c"), Optional.empty()), 10_000);
-        return new IngestLoop(() -> { }, () -> clients.consumer(group, "commit-it"), dlq, topics.examples(),
+        return new IngestLoop(() -> { }, () -> clients.consumer(group, "commit-it"), () -> outbox, topics.examples(),
                 topics.deadLetters(), decoder, learners, new IngestMetrics(new SimpleMeterRegistry()),
                 new IngestLoop.Settings(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(1), true));
     }

@@ -1,0 +1,103 @@
+package io.engram.broker;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.OffsetAndMetadata;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * Everything the service writes while handling a batch of consumed records (dead letters, metrics
+ * events, model versions) goes through one outbox, committed together with the offsets of that
+ * batch.
+ *
+ * <p>Transactional (the service): the first send of a batch begins a Kafka transaction;
+ * {@link #commit} adds the consumed offsets to it ({@code sendOffsetsToTransaction}) and commits,
+ * so a {@code read_committed} reader sees a batch's outputs exactly once or, if the process dies
+ * first, never, and the offsets move only with them. Plain (tests of the ingest loop alone):
+ * sends are awaited, then the consumer commits the offsets.
+ *
+ * <p>Used from the ingest thread only.
+ */
+public final class Outbox {
+
+    private final Producer<byte[], byte[]> producer;
+    private final boolean transactional;
+    private final List<Future<RecordMetadata>> pending = new ArrayList<>();
+    private boolean open;
+
+    /** A transactional outbox; the producer must have a {@code transactional.id}. */
+    public static Outbox transactional(Producer<byte[], byte[]> producer) {
+        producer.initTransactions();
+        return new Outbox(producer, true);
+    }
+
+    /** An outbox whose offsets the consumer commits after the sends are acknowledged. */
+    public static Outbox plain(Producer<byte[], byte[]> producer) {
+        return new Outbox(producer, false);
+    }
+
+    private Outbox(Producer<byte[], byte[]> producer, boolean transactional) {
+        this.producer = producer;
+        this.transactional = transactional;
+    }
+
+    public boolean isTransactional() {
+        return transactional;
+    }
+
+    /** Sends a record as part of the current batch. */
+    public Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
+        if (transactional && !open) {
+            producer.beginTransaction();
+            open = true;
+        }
+        Future<RecordMetadata> future = producer.send(record);
+        pending.add(future);
+        return future;
+    }
+
+    /**
+     * Commits the batch: its outputs and the next offsets to read, atomically when transactional.
+     *
+     * @throws ExecutionException when an output was not acknowledged (plain mode)
+     */
+    public void commit(Map<TopicPartition, OffsetAndMetadata> offsets, Consumer<byte[], byte[]> consumer)
+            throws ExecutionException, InterruptedException {
+        if (transactional) {
+            if (!open) {
+                producer.beginTransaction();
+                open = true;
+            }
+            producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
+            producer.commitTransaction();
+            open = false;
+            pending.clear();
+        } else {
+            try {
+                producer.flush();
+                for (Future<RecordMetadata> f : pending) {
+                    f.get();
+                }
+            } finally {
+                pending.clear();
+            }
+            consumer.commitSync(offsets);
+        }
+    }
+
+    /** Drops the batch's outputs (transactional) so the batch can be handled again. */
+    public void abort() {
+        pending.clear();
+        if (transactional && open) {
+            open = false;
+            producer.abortTransaction();
+        }
+    }
+}

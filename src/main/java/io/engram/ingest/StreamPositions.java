@@ -1,0 +1,26 @@
+package io.engram.ingest;
+
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.common.TopicPartition;
+
+/**
+ * For each consumed partition, the next offset to read after the records handed to the learners
+ * so far: what a model version built now has seen ({@code offsets} of its manifest).
+ */
+public final class StreamPositions {
+
+    private final Map<TopicPartition, Long> next = new ConcurrentHashMap<>();
+
+    void advance(TopicPartition tp, long nextOffset) {
+        next.put(tp, nextOffset);
+    }
+
+    /** {@code "topic-partition" → next offset}, sorted. */
+    public Map<String, Long> snapshot() {
+        Map<String, Long> out = new TreeMap<>();
+        next.forEach((tp, offset) -> out.put(tp.topic() + "-" + tp.partition(), offset));
+        return out;
+    }
+}
