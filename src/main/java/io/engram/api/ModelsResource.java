@@ -1,16 +1,27 @@
 package io.engram.api;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.engram.evaluate.MetricsEvent;
 import io.engram.learn.ContinualLearner;
 import io.engram.learn.Learner;
 import io.engram.learn.LearnerRegistry;
+import io.engram.publish.ModelCatalog;
+import io.engram.publish.ModelPublisher;
 import jakarta.inject.Inject;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
+import jakarta.ws.rs.HeaderParam;
+import jakarta.ws.rs.POST;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.EntityTag;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
@@ -21,6 +32,104 @@ public class ModelsResource {
 
     @Inject
     LearnerRegistry learners;
+
+    @Inject
+    ModelPublisher publisher;
+
+    @GET
+    @Operation(summary = "Models and their published versions, newest first, with aliases")
+    public List<Map<String, Object>> models() {
+        ModelCatalog catalog = publisher.catalog();
+        List<Map<String, Object>> out = new ArrayList<>();
+        catalog.models().forEach((model, versions) -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("model", model);
+            m.put("versions", versions);
+            m.put("aliases", catalog.aliases(model));
+            out.add(m);
+        });
+        return out;
+    }
+
+    @GET
+    @Path("{model}/versions/{version}")
+    @Operation(summary = "The manifest of a version: a number, latest or stable")
+    public Response manifest(@PathParam("model") String model, @PathParam("version") String version) {
+        ModelCatalog.Entry entry = publisher.catalog().find(model, version);
+        if (entry == null) {
+            return missing(model, version);
+        }
+        return Response.ok(entry.manifest()).build();
+    }
+
+    @GET
+    @Path("{model}/latest")
+    @Operation(summary = "The manifest of the newest version")
+    public Response latest(@PathParam("model") String model) {
+        return manifest(model, "latest");
+    }
+
+    @GET
+    @Path("{model}/versions/{version}/artifact")
+    @Produces({"application/zip", MediaType.APPLICATION_JSON})
+    @Operation(summary = "The artifact bytes (DL4J model zip), ETag = SHA-256")
+    public Response artifact(@PathParam("model") String model, @PathParam("version") String version,
+            @HeaderParam("If-None-Match") String ifNoneMatch) {
+        ModelCatalog.Entry entry = publisher.catalog().find(model, version);
+        if (entry == null) {
+            return missing(model, version);
+        }
+        EntityTag tag = new EntityTag(entry.sha256());
+        if (ifNoneMatch != null && ifNoneMatch.replace("\"", "").equals(entry.sha256())) {
+            return Response.notModified(tag).build();
+        }
+        return Response.ok(entry.artifact(), "application/zip").tag(tag)
+                .header("Content-Disposition", "attachment; filename=\"" + model + "-" + entry.version() + ".zip\"")
+                .header("X-Engram-Version", entry.version()).build();
+    }
+
+    @POST
+    @Path("{model}/predict")
+    @Consumes(MediaType.APPLICATION_JSON)
+    @Operation(summary = "Class probabilities of {\"x\": [...]} under a version (query version=N|latest|stable, default latest)")
+    public Response predict(@PathParam("model") String model, @QueryParam("version") String version, JsonNode body) {
+        String which = version == null ? "latest" : version;
+        ModelCatalog.Entry entry = publisher.catalog().find(model, which);
+        if (entry == null) {
+            return missing(model, which);
+        }
+        JsonNode x = body == null ? null : body.get("x");
+        int size = entry.inputSize();
+        if (x == null || !x.isArray()) {
+            return ApiError.of(Response.Status.BAD_REQUEST, "schema", "Expected a JSON body {\"x\": [" + size + " numbers]}.");
+        }
+        if (x.size() != size) {
+            return ApiError.of(Response.Status.BAD_REQUEST, "dimension",
+                    "Expected \"x\" with " + size + " numbers, found " + x.size() + ".");
+        }
+        float[] input = new float[size];
+        for (int i = 0; i < size; i++) {
+            if (!x.get(i).isNumber() || !Float.isFinite((float) x.get(i).asDouble())) {
+                return ApiError.of(Response.Status.BAD_REQUEST, "non_finite",
+                        "Expected finite numbers in \"x\", found " + x.get(i) + " at index " + i + ".");
+            }
+            input[i] = (float) x.get(i).asDouble();
+        }
+        float[] p = entry.predict(input);
+        int best = 0;
+        for (int k = 1; k < p.length; k++) {
+            if (p[k] > p[best]) {
+                best = k;
+            }
+        }
+        JsonNode labels = entry.manifest().path("architecture").path("labels");
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("version", entry.version());
+        out.put("probabilities", p);
+        out.put("class", best);
+        out.put("label", labels.size() > best ? labels.get(best).asText() : null);
+        return Response.ok(out).build();
+    }
 
     @GET
     @Path("{model}/metrics")
@@ -38,5 +147,15 @@ public class ModelsResource {
                             + "engram.evaluation.every-examples train examples.");
         }
         return Response.ok(event.toJson()).build();
+    }
+
+    private Response missing(String model, String version) {
+        Map<String, List<Long>> models = publisher.catalog().models();
+        if (!models.containsKey(model)) {
+            return ApiError.of(Response.Status.NOT_FOUND, "unknown_model",
+                    "No version of model '" + model + "' has been published; models with versions: " + models.keySet() + ".");
+        }
+        return ApiError.of(Response.Status.NOT_FOUND, "unknown_version", "Model '" + model + "' has no version '" + version
+                + "'; versions: " + models.get(model) + ", aliases: " + publisher.catalog().aliases(model) + ".");
     }
 }

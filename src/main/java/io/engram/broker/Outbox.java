@@ -30,6 +30,8 @@ public final class Outbox {
     private final Producer<byte[], byte[]> producer;
     private final boolean transactional;
     private final List<Future<RecordMetadata>> pending = new ArrayList<>();
+    private final List<Runnable> afterCommit = new ArrayList<>();
+    private final List<Runnable> afterAbort = new ArrayList<>();
     private boolean open;
 
     /** A transactional outbox; the producer must have a {@code transactional.id}. */
@@ -63,6 +65,23 @@ public final class Outbox {
         return future;
     }
 
+    /** Runs {@code action} once the current batch commits (e.g. make a published version visible over HTTP). */
+    public void afterCommit(Runnable action) {
+        afterCommit.add(action);
+    }
+
+    /** Runs {@code action} if the current batch is aborted (e.g. give back a version number). */
+    public void afterAbort(Runnable action) {
+        afterAbort.add(action);
+    }
+
+    private void finish(List<Runnable> actions) {
+        List<Runnable> run = new ArrayList<>(actions);
+        afterCommit.clear();
+        afterAbort.clear();
+        run.forEach(Runnable::run);
+    }
+
     /**
      * Commits the batch: its outputs and the next offsets to read, atomically when transactional.
      *
@@ -79,6 +98,7 @@ public final class Outbox {
             producer.commitTransaction();
             open = false;
             pending.clear();
+            finish(afterCommit);
         } else {
             try {
                 producer.flush();
@@ -89,15 +109,20 @@ public final class Outbox {
                 pending.clear();
             }
             consumer.commitSync(offsets);
+            finish(afterCommit);
         }
     }
 
     /** Drops the batch's outputs (transactional) so the batch can be handled again. */
     public void abort() {
         pending.clear();
-        if (transactional && open) {
-            open = false;
-            producer.abortTransaction();
+        try {
+            if (transactional && open) {
+                open = false;
+                producer.abortTransaction();
+            }
+        } finally {
+            finish(afterAbort);
         }
     }
 }

@@ -45,6 +45,36 @@ public interface EngramConfig {
     /** Evaluation sets and metrics events. */
     Evaluation evaluation();
 
+    /** Model versions. */
+    Publish publish();
+
+    interface Publish {
+        /** A version every this many train examples (trigger {@code periodic}), besides task ends and publish records; 0 = off. */
+        @WithName("every-examples")
+        @WithDefault("0")
+        int everyExamples();
+
+        /** Artifact bytes per record on {@code engram.model-chunks}; at most 524288 (512 KiB, CONTRACT.md). */
+        @WithName("chunk-bytes")
+        @WithDefault("524288")
+        int chunkBytes();
+
+        /** The guard of the {@code stable} alias. */
+        Stable stable();
+
+        interface Stable {
+            /** Lowest ACC (prequential accuracy where no task has an eval set) a version needs to become stable. */
+            @WithName("min-acc")
+            @WithDefault("0.0")
+            double minAcc();
+
+            /** Highest forgetting a version may show to become stable. */
+            @WithName("max-forgetting")
+            @WithDefault("0.2")
+            double maxForgetting();
+        }
+    }
+
     interface Evaluation {
         /** Eval examples kept per task; beyond it, a uniform reservoir sample. */
         @WithName("max-per-task")

@@ -104,6 +104,9 @@ public final class SettingsValidator {
                 "0 (off) to 10000000");
         atLeast(problems, "engram.evaluation.every-examples", config.evaluation().everyExamples(), 0);
 
+        atLeast(problems, "engram.publish.every-examples", config.publish().everyExamples(), 0);
+        range(problems, "engram.publish.chunk-bytes", config.publish().chunkBytes(), 1024, 524288, "1024 to 524288 (512 KiB)");
+
         EngramConfig.Ingest ingest = config.ingest();
         range(problems, "engram.ingest.max-record-bytes", ingest.maxRecordBytes(), 2, 64 * 1024 * 1024,
                 "2 to 67108864 bytes");

@@ -24,6 +24,9 @@ public class IngestService {
     @Inject
     MeterRegistry registry;
 
+    @Inject
+    io.engram.publish.ModelPublisher versions;
+
     private IngestLoop loop;
     private Thread thread;
 
@@ -33,7 +36,10 @@ public class IngestService {
                 new RecordDecoder.ModelShape(model.inputSize(), model.labels(), model.features()),
                 config.ingest().maxRecordBytes());
         EngramConfig.Ingest ingest = config.ingest();
-        loop = new IngestLoop(kafka::ensureTopics, () -> kafka.clients().consumer(config.kafka().groupId(), "engram-ingest"),
+        loop = new IngestLoop(() -> {
+            kafka.ensureTopics();
+            versions.load(); // version numbers continue from what Kafka holds
+        }, () -> kafka.clients().consumer(config.kafka().groupId(), "engram-ingest"),
                 kafka::outbox, kafka.topics().examples(), kafka.topics().deadLetters(), decoder, learners,
                 new IngestMetrics(registry),
                 new IngestLoop.Settings(ingest.pollTimeout(), ingest.backoff(), ingest.maxBackoff(), ingest.taskSwitchEndsTask()));

@@ -32,6 +32,7 @@ public final class ContinualLearner implements Learner {
     private final LearningCore core;
     private final ModelEvaluation evaluation;
     private final MetricsSink sink;
+    private final VersionSink versions;
     private final Listener listener;
     private final Map<String, Integer> taskIndex = new HashMap<>();
     private final List<String> tasks = new ArrayList<>();
@@ -51,10 +52,12 @@ public final class ContinualLearner implements Learner {
         Listener NONE = (model, task, report) -> { };
     }
 
-    public ContinualLearner(String model, LearnerSettings settings, MetricsSink sink, Listener listener, Clock clock) {
+    public ContinualLearner(String model, LearnerSettings settings, MetricsSink sink, VersionSink versions, Listener listener,
+            Clock clock) {
         this.model = model;
         this.settings = settings;
         this.sink = sink;
+        this.versions = versions;
         this.listener = listener;
         this.core = settings.build();
         float[] initial = new float[settings.spec().parameterCount()];
@@ -83,6 +86,10 @@ public final class ContinualLearner implements Learner {
         if (every > 0 && trained % every == 0) {
             sink.publish(evaluation.periodic(trained, taskLoss));
         }
+        int publishEvery = settings.evaluation().publishEveryExamples();
+        if (publishEvery > 0 && trained % publishEvery == 0) {
+            publishVersion("periodic", evaluation.periodic(trained, taskLoss));
+        }
     }
 
     @Override
@@ -99,16 +106,27 @@ public final class ContinualLearner implements Learner {
         endedTasks.add(task);
         listener.consolidated(model, task, report);
         MetricsEvent event = evaluation.taskEnded(index, core.network(), trained, taskLoss);
-        LOG.info("Model {}: task {} ended after {} train examples; consolidated on {} samples in {} ms; ACC {} forgetting {}",
+        long version = publishVersion("task_end:" + task, event);
+        LOG.info("Model {}: task {} ended after {} train examples; consolidated on {} samples in {} ms; ACC {} forgetting {}; version {}",
                 model, task, trained, report.samples(), Math.round(report.seconds() * 1000),
-                event.figures().get("acc"), event.figures().get("forgetting"));
-        sink.publish(event);
+                event.figures().get("acc"), event.figures().get("forgetting"), version);
     }
 
     @Override
     public synchronized void publish() {
         record(null, core.flush());
         publishes++;
+        publishVersion("publish", evaluation.periodic(trained, taskLoss));
+    }
+
+    /** A version of the current parameters with {@code event}, then the event stamped with it. */
+    private long publishVersion(String trigger, MetricsEvent event) {
+        float[] parameters = new float[settings.spec().parameterCount()];
+        core.network().parameters(parameters);
+        long version = versions.publish(new ModelSnapshot(model, trigger, settings.spec(), parameters, List.copyOf(tasks),
+                trained, core.describe()), event);
+        sink.publish(version > 0 ? event.withVersion(version) : event);
+        return version;
     }
 
     @Override

@@ -15,20 +15,23 @@ public final class ContinualLearners implements LearnerRegistry {
     private final LearnerSettings settings;
     private final MeterRegistry registry;
     private final MetricsSink sink;
+    private final VersionSink versions;
     private final Clock clock;
     private final Map<String, ContinualLearner> learners = new ConcurrentHashMap<>();
 
-    public ContinualLearners(LearnerSettings settings, MeterRegistry registry, MetricsSink sink, Clock clock) {
+    public ContinualLearners(LearnerSettings settings, MeterRegistry registry, MetricsSink sink, VersionSink versions,
+            Clock clock) {
         this.settings = settings;
         this.registry = registry;
         this.sink = sink;
+        this.versions = versions;
         this.clock = clock;
     }
 
     @Override
     public ContinualLearner forModel(String model) {
         return learners.computeIfAbsent(model, m -> {
-            ContinualLearner learner = new ContinualLearner(m, settings, sink, (id, task, report) ->
+            ContinualLearner learner = new ContinualLearner(m, settings, sink, versions, (id, task, report) ->
                     Timer.builder("engram.consolidation")
                             .description("Time of each consolidation at a task boundary")
                             .tag("model", id).register(registry)

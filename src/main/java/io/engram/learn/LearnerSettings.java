@@ -15,8 +15,8 @@ public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, flo
         Consolidators.Settings consolidation, EvaluationSettings evaluation) {
 
     /** Evaluation of each model: eval set size, prequential window, periodic events. */
-    public record EvaluationSettings(int maxPerTask, int prequentialWindow, int everyExamples) {
-        public static final EvaluationSettings DEFAULT = new EvaluationSettings(1000, 1000, 0);
+    public record EvaluationSettings(int maxPerTask, int prequentialWindow, int everyExamples, int publishEveryExamples) {
+        public static final EvaluationSettings DEFAULT = new EvaluationSettings(1000, 1000, 0, 0);
     }
 
     /**
@@ -54,7 +54,8 @@ public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, flo
                 learner.replayBatch().orElse(defaultReplayBatch(method, learner.replayCapacity())),
                 learner.replayPolicy(), (float) learner.mer().beta(), (float) learner.mer().gamma(), learner.mer().batches(),
                 learner.kernel(), consolidation(config), new EvaluationSettings(config.evaluation().maxPerTask(),
-                        config.evaluation().prequentialWindow(), config.evaluation().everyExamples()));
+                        config.evaluation().prequentialWindow(), config.evaluation().everyExamples(),
+                        config.publish().everyExamples()));
     }
 
     static Consolidators.Settings consolidation(EngramConfig config) {

@@ -12,7 +12,8 @@ public class Learners {
 
     @Produces
     @Singleton
-    LearnerRegistry registry(EngramConfig config, MeterRegistry meters, io.engram.publish.MetricsPublisher metrics) {
-        return new ContinualLearners(LearnerSettings.from(config), meters, metrics, java.time.Clock.systemUTC());
+    LearnerRegistry registry(EngramConfig config, MeterRegistry meters, io.engram.publish.MetricsPublisher metrics,
+            io.engram.publish.ModelPublisher versions) {
+        return new ContinualLearners(LearnerSettings.from(config), meters, metrics, versions, java.time.Clock.systemUTC());
     }
 }

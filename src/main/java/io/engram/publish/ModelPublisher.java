@@ -1,0 +1,223 @@
+package io.engram.publish;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.engram.broker.KafkaAccess;
+import io.engram.broker.Outbox;
+import io.engram.config.EngramConfig;
+import io.engram.evaluate.MetricsEvent;
+import io.engram.ingest.IngestService;
+import io.engram.learn.Dl4jModels;
+import io.engram.learn.Kernel;
+import io.engram.learn.MlpSpec;
+import io.engram.learn.ModelSnapshot;
+import io.engram.learn.VersionSink;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Publishes model versions through the outbox, so a version is committed with the offsets it was
+ * built from: the artifact (a DL4J model zip) in chunks on engram.model-chunks, the manifest on
+ * engram.models, the alias records {@code <model>:@latest} and, when the guard passes,
+ * {@code <model>:@stable}. Versions are 1, 2, 3 … per model, each with its parent.
+ */
+@ApplicationScoped
+public class ModelPublisher implements VersionSink {
+
+    private static final Logger LOG = LoggerFactory.getLogger(ModelPublisher.class);
+
+    @Inject
+    EngramConfig config;
+
+    @Inject
+    KafkaAccess kafka;
+
+    @Inject
+    IngestService ingest;
+
+    @Inject
+    ObjectMapper json;
+
+    private final ModelCatalog catalog = new ModelCatalog();
+    private final Map<String, Long> lastVersion = new ConcurrentHashMap<>();
+    private final Clock clock = Clock.systemUTC();
+
+    public ModelCatalog catalog() {
+        return catalog;
+    }
+
+    /** Learns the versions already on Kafka, so numbering continues after a restart. */
+    public void load() {
+        Map<String, byte[]> manifests = ModelTopics.readLatest(kafka.clients(), kafka.topics().models(), k -> true);
+        Map<String, byte[]> chunks = ModelTopics.readLatest(kafka.clients(), kafka.topics().modelChunks(), k -> true);
+        int loaded = 0;
+        for (Map.Entry<String, byte[]> e : manifests.entrySet()) {
+            JsonNode value = ModelTopics.json(e.getValue());
+            String model = value.path("model").asText();
+            if (e.getKey().contains(":@")) {
+                catalog.alias(model, value.path("alias").asText(), value.path("version").asLong());
+                continue;
+            }
+            long version = value.path("version").asLong();
+            try {
+                byte[] artifact = ModelTopics.assemble(value, chunks);
+                catalog.add(model, ModelCatalog.entry(version, value, artifact, null, null));
+                lastVersion.merge(model, version, Math::max);
+                loaded++;
+            } catch (ModelTopics.ArtifactMismatchException ex) {
+                lastVersion.merge(model, version, Math::max);
+                LOG.warn("Version {} of model {} is on Kafka but its artifact is not usable: {}", version, model, ex.getMessage());
+            }
+        }
+        if (loaded > 0) {
+            LOG.info("Loaded {} published versions from {}", loaded, kafka.topics().models());
+        }
+    }
+
+    @Override
+    public long publish(ModelSnapshot snapshot, MetricsEvent metrics) {
+        String model = snapshot.model();
+        long version = lastVersion.getOrDefault(model, 0L) + 1;
+        Long parent = version > 1 ? version - 1 : null;
+        lastVersion.put(model, version);
+        MetricsEvent stamped = metrics.withVersion(version);
+
+        byte[] artifact = artifact(snapshot);
+        List<byte[]> chunks = Artifacts.chunks(artifact, config.publish().chunkBytes());
+        Map<String, Object> manifest = manifest(snapshot, version, parent, artifact, chunks.size(), stamped);
+        Outbox outbox = kafka.outbox();
+        for (int i = 0; i < chunks.size(); i++) {
+            outbox.send(new ProducerRecord<>(kafka.topics().modelChunks(), Artifacts.utf8(Artifacts.chunkKey(model, version, i)),
+                    chunks.get(i)));
+        }
+        byte[] manifestBytes = bytes(manifest);
+        outbox.send(new ProducerRecord<>(kafka.topics().models(), Artifacts.utf8(Artifacts.manifestKey(model, version)), manifestBytes));
+        outbox.send(alias(model, "latest", version));
+        StableGuard guard = new StableGuard(config.publish().stable().minAcc(), config.publish().stable().maxForgetting());
+        boolean stable = guard.passes(stamped);
+        if (stable) {
+            outbox.send(alias(model, "stable", version));
+        }
+        JsonNode manifestJson = ModelTopics.json(manifestBytes);
+        outbox.afterCommit(() -> {
+            catalog.add(model, ModelCatalog.entry(version, manifestJson, artifact, snapshot.spec(), snapshot.parameters()));
+            catalog.alias(model, "latest", version);
+            if (stable) {
+                catalog.alias(model, "stable", version);
+            }
+        });
+        outbox.afterAbort(() -> lastVersion.computeIfPresent(model, (m, v) -> v == version ? version - 1 : v));
+        LOG.info("Model {}: version {} ({}, {} bytes in {} chunks){}", model, version, snapshot.trigger(), artifact.length,
+                chunks.size(), stable ? ", promoted to stable" : ", not promoted: " + guard.explain(stamped));
+        return version;
+    }
+
+    private ProducerRecord<byte[], byte[]> alias(String model, String alias, long version) {
+        Map<String, Object> value = new LinkedHashMap<>();
+        value.put("model", model);
+        value.put("alias", alias);
+        value.put("version", version);
+        value.put("created", clock.instant().toString());
+        return new ProducerRecord<>(kafka.topics().models(), Artifacts.utf8(Artifacts.aliasKey(model, alias)), bytes(value));
+    }
+
+    private static byte[] artifact(ModelSnapshot snapshot) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try {
+            Dl4jModels.write(snapshot.spec(), snapshot.parameters(), out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot write the model artifact", e);
+        }
+        return out.toByteArray();
+    }
+
+    private Map<String, Object> manifest(ModelSnapshot s, long version, Long parent, byte[] artifact, int chunks,
+            MetricsEvent metrics) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("model", s.model());
+        m.put("version", version);
+        m.put("parent", parent);
+        m.put("created", clock.instant().toString());
+        m.put("trigger", s.trigger());
+        m.put("tasks", s.tasks());
+        m.put("examples_seen", s.examplesSeen());
+        m.put("offsets", ingest.positions().snapshot());
+        Map<String, Object> a = new LinkedHashMap<>();
+        a.put("format", Artifacts.FORMAT);
+        a.put("bytes", artifact.length);
+        a.put("sha256", Artifacts.sha256(artifact));
+        a.put("chunks", chunks);
+        a.put("chunk_bytes", config.publish().chunkBytes());
+        m.put("artifact", a);
+        m.put("architecture", architecture(s.spec()));
+        Map<String, Object> training = new LinkedHashMap<>(s.training());
+        Object method = training.remove("method");
+        Object consolidation = training.remove("consolidation");
+        Map<String, Object> t = new LinkedHashMap<>();
+        t.put("method", method);
+        t.put("hyperparameters", training);
+        t.put("consolidation", consolidation);
+        t.put("seed", config.model().seed());
+        m.put("training", t);
+        m.put("metrics", metrics.toJson());
+        Map<String, Object> runtime = new LinkedHashMap<>();
+        runtime.put("service", "engram " + version());
+        runtime.put("java", System.getProperty("java.version"));
+        Kernel kernel = config.learner().kernel().resolve();
+        runtime.put("backend", kernel == Kernel.ND4J ? "nd4j" : "jvm-kernel"
+                + (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() ? " (Vector API)" : " (scalar)"));
+        runtime.put("device", kernel == Kernel.ND4J ? "nd4j backend device" : "cpu");
+        runtime.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
+        m.put("runtime", runtime);
+        return m;
+    }
+
+    private Map<String, Object> architecture(MlpSpec spec) {
+        Map<String, Object> a = new LinkedHashMap<>();
+        a.put("input_size", spec.inputSize());
+        List<Map<String, Object>> layers = new ArrayList<>();
+        int[] sizes = spec.sizes();
+        for (int l = 0; l < spec.layers(); l++) {
+            boolean output = l == spec.layers() - 1;
+            Map<String, Object> layer = new LinkedHashMap<>();
+            layer.put("type", output ? "output" : "dense");
+            layer.put("in", sizes[l]);
+            layer.put("out", sizes[l + 1]);
+            layer.put("activation", output ? "softmax" : spec.activation().code());
+            if (output) {
+                layer.put("loss", "mcxent");
+            }
+            layers.add(layer);
+        }
+        a.put("layers", layers);
+        a.put("classes", spec.classes());
+        a.put("labels", config.model().labels());
+        config.model().features().ifPresent(f -> a.put("features", f));
+        return a;
+    }
+
+    private byte[] bytes(Object value) {
+        try {
+            return json.writeValueAsBytes(value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String version() {
+        String v = ModelPublisher.class.getPackage().getImplementationVersion();
+        return v == null ? "0.1.0-SNAPSHOT" : v;
+    }
+}

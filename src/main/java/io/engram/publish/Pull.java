@@ -1,0 +1,99 @@
+package io.engram.publish;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.engram.broker.KafkaClients;
+import io.engram.broker.Topics;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * {@code ./engram pull --model M --version V|latest|stable --out FILE}: rebuilds a version's
+ * artifact from Kafka alone (no HTTP), checks the chunk count, size and SHA-256 against the
+ * manifest, and writes it atomically. Kafka: {@code --bootstrap} or ENGRAM_KAFKA_BOOTSTRAP_SERVERS
+ * (default 127.0.0.1:9092), client settings from ENGRAM_KAFKA_CLIENT_*, topics under
+ * {@code --topic-prefix} (default engram.).
+ */
+public final class Pull {
+
+    private Pull() {
+    }
+
+    /** What a pull found. */
+    public record Pulled(JsonNode manifest, byte[] artifact) {
+    }
+
+    public static void main(String[] args) {
+        Map<String, String> options = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        if (!options.containsKey("model") || !options.containsKey("out")) {
+            System.err.println("usage: ./engram pull --model M [--version N|latest|stable] --out FILE [--bootstrap HOST:PORT] [--topic-prefix P]");
+            System.exit(2);
+        }
+        String bootstrap = options.getOrDefault("bootstrap",
+                System.getenv().getOrDefault("ENGRAM_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"));
+        KafkaClients clients = new KafkaClients(bootstrap, KafkaClients.passThrough(System.getenv().keySet(), System.getenv()::get), 10_000);
+        Topics topics = new Topics(options.getOrDefault("topic-prefix", System.getenv().getOrDefault("ENGRAM_TOPIC_PREFIX", "engram.")));
+        try {
+            Pulled pulled = pull(clients, topics, options.get("model"), options.getOrDefault("version", "latest"));
+            Path out = Path.of(options.get("out"));
+            write(out, pulled.artifact());
+            System.out.printf("Pulled model %s version %d (%d bytes, %d chunks, SHA-256 %s) to %s%n", options.get("model"),
+                    pulled.manifest().get("version").asLong(), pulled.artifact().length,
+                    pulled.manifest().path("artifact").path("chunks").asInt(), pulled.manifest().path("artifact").path("sha256").asText(), out);
+        } catch (ModelTopics.ArtifactMismatchException | IllegalArgumentException e) {
+            System.err.println("engram pull: " + e.getMessage());
+            System.exit(1);
+        } catch (IOException | RuntimeException e) {
+            System.err.println("engram pull: " + e);
+            System.exit(1);
+        }
+    }
+
+    /** Finds the version (number, latest or stable) on Kafka and rebuilds its verified artifact. */
+    public static Pulled pull(KafkaClients clients, Topics topics, String model, String version) {
+        String prefix = model + ":";
+        Map<String, byte[]> records = ModelTopics.readLatest(clients, topics.models(), k -> k.startsWith(prefix));
+        long number;
+        if (version.equals("latest") || version.equals("stable")) {
+            byte[] alias = records.get(Artifacts.aliasKey(model, version));
+            if (alias == null) {
+                if (version.equals("latest")) {
+                    number = records.keySet().stream().filter(k -> !k.contains(":@")).mapToLong(k -> Long.parseLong(k.substring(prefix.length())))
+                            .max().orElseThrow(() -> new IllegalArgumentException("model '" + model + "' has no version on " + topics.models()));
+                } else {
+                    throw new IllegalArgumentException("model '" + model + "' has no stable version on " + topics.models());
+                }
+            } else {
+                number = ModelTopics.json(alias).get("version").asLong();
+            }
+        } else {
+            try {
+                number = Long.parseLong(version);
+            } catch (NumberFormatException e) {
+                throw new IllegalArgumentException("--version must be a number, latest or stable, found '" + version + "'");
+            }
+        }
+        byte[] manifestBytes = records.get(Artifacts.manifestKey(model, number));
+        if (manifestBytes == null) {
+            throw new IllegalArgumentException("model '" + model + "' has no version " + number + " on " + topics.models());
+        }
+        JsonNode manifest = ModelTopics.json(manifestBytes);
+        String chunkPrefix = model + ":" + number + ":";
+        Map<String, byte[]> chunks = ModelTopics.readLatest(clients, topics.modelChunks(), k -> k.startsWith(chunkPrefix));
+        return new Pulled(manifest, ModelTopics.assemble(manifest, chunks));
+    }
+
+    private static void write(Path out, byte[] bytes) throws IOException {
+        Path parent = out.toAbsolutePath().getParent();
+        Files.createDirectories(parent);
+        Path tmp = Files.createTempFile(parent, out.getFileName().toString(), ".part");
+        Files.write(tmp, bytes);
+        Files.move(tmp, out, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+}
