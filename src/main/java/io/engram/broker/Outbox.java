@@ -33,6 +33,7 @@ public final class Outbox {
     private final List<Runnable> afterCommit = new ArrayList<>();
     private final List<Runnable> afterAbort = new ArrayList<>();
     private boolean open;
+    private boolean suppressed;
 
     /** A transactional outbox; the producer must have a {@code transactional.id}. */
     public static Outbox transactional(Producer<byte[], byte[]> producer) {
@@ -54,8 +55,23 @@ public final class Outbox {
         return transactional;
     }
 
-    /** Sends a record as part of the current batch. */
+    /**
+     * While suppressed, sends are dropped: the records being handled are replayed after a restart
+     * to rebuild state, and their outputs were already committed before it.
+     */
+    public void suppress(boolean suppress) {
+        this.suppressed = suppress;
+    }
+
+    public boolean suppressed() {
+        return suppressed;
+    }
+
+    /** Sends a record as part of the current batch (dropped while {@link #suppress suppressed}). */
     public Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
+        if (suppressed) {
+            return java.util.concurrent.CompletableFuture.completedFuture(null);
+        }
         if (transactional && !open) {
             producer.beginTransaction();
             open = true;
@@ -89,6 +105,10 @@ public final class Outbox {
      */
     public void commit(Map<TopicPartition, OffsetAndMetadata> offsets, Consumer<byte[], byte[]> consumer)
             throws ExecutionException, InterruptedException {
+        if (offsets.isEmpty() && !open) {
+            finish(afterCommit); // a batch of replayed records only: nothing to write, offsets already committed
+            return;
+        }
         if (transactional) {
             if (!open) {
                 producer.beginTransaction();

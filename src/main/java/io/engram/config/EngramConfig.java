@@ -48,6 +48,29 @@ public interface EngramConfig {
     /** Model versions. */
     Publish publish();
 
+    /** Checkpoints of the whole learner state in {@code engram.data-dir}/checkpoints. */
+    Checkpoint checkpoint();
+
+    interface Checkpoint {
+        /** Whether checkpoints are written and restored. */
+        @WithDefault("true")
+        boolean enabled();
+
+        /** A checkpoint after this many records handled (besides one after every version). */
+        @WithName("every-examples")
+        @WithDefault("10000")
+        int everyExamples();
+
+        /** A checkpoint after this many seconds with new records. */
+        @WithName("every-seconds")
+        @WithDefault("60")
+        int everySeconds();
+
+        /** Checkpoint files kept; older ones are deleted. */
+        @WithDefault("3")
+        int keep();
+    }
+
     interface Publish {
         /** A version every this many train examples (trigger {@code periodic}), besides task ends and publish records; 0 = off. */
         @WithName("every-examples")

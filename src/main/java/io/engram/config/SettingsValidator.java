@@ -107,6 +107,10 @@ public final class SettingsValidator {
         atLeast(problems, "engram.publish.every-examples", config.publish().everyExamples(), 0);
         range(problems, "engram.publish.chunk-bytes", config.publish().chunkBytes(), 1024, 524288, "1024 to 524288 (512 KiB)");
 
+        atLeast(problems, "engram.checkpoint.every-examples", config.checkpoint().everyExamples(), 1);
+        atLeast(problems, "engram.checkpoint.every-seconds", config.checkpoint().everySeconds(), 1);
+        atLeast(problems, "engram.checkpoint.keep", config.checkpoint().keep(), 2);
+
         EngramConfig.Ingest ingest = config.ingest();
         range(problems, "engram.ingest.max-record-bytes", ingest.maxRecordBytes(), 2, 64 * 1024 * 1024,
                 "2 to 67108864 bytes");

@@ -13,6 +13,15 @@ public interface Consolidator {
 
     Report consolidate(Network network, Samples samples);
 
+    /** Writes the prior (factors or Fisher, anchor), for checkpoints. */
+    void writeState(java.io.DataOutputStream out) throws java.io.IOException;
+
+    /**
+     * Reads what {@link #writeState} wrote and puts the prior back on {@code network}, whose
+     * parameters are then set to {@code effective}.
+     */
+    void readState(java.io.DataInputStream in, Network network, float[] effective) throws java.io.IOException;
+
     /** Method and hyperparameters, for manifests. */
     Map<String, Object> describe();
 

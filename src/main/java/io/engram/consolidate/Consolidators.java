@@ -47,6 +47,15 @@ public final class Consolidators {
         }
 
         @Override
+        public void writeState(java.io.DataOutputStream out) {
+        }
+
+        @Override
+        public void readState(java.io.DataInputStream in, Network network, float[] effective) {
+            network.setParameters(effective);
+        }
+
+        @Override
         public Map<String, Object> describe() {
             return Map.of("method", "none");
         }
@@ -57,6 +66,29 @@ public final class Consolidators {
         private final Settings settings;
         private final KroneckerLaplace laplace;
         private final SplittableRandom random;
+        private float[] anchor;
+
+        @Override
+        public void writeState(java.io.DataOutputStream out) throws java.io.IOException {
+            laplace.writeTo(out);
+            out.writeBoolean(anchor != null);
+            if (anchor != null) {
+                io.engram.checkpoint.Binary.floats(out, anchor);
+            }
+        }
+
+        @Override
+        public void readState(java.io.DataInputStream in, Network network, float[] effective) throws java.io.IOException {
+            laplace.readFrom(in);
+            anchor = in.readBoolean() ? io.engram.checkpoint.Binary.floats(in) : null;
+            if (anchor != null && laplace.tasks() > 0) {
+                // the prior anchors at the parameters it is set on: the anchor first, then the effective ones
+                network.setPrior(null);
+                network.setParameters(anchor);
+                network.setPrior(laplace.prior());
+            }
+            network.setParameters(effective);
+        }
 
         Kfac(MlpSpec spec, Settings settings) {
             this.spec = spec;
@@ -75,6 +107,7 @@ public final class Consolidators {
             network.parameters(params);
             laplace.add(KroneckerFactors.estimate(spec, params, samples, settings.labels(), random));
             network.setPrior(laplace.prior());
+            anchor = params;
             long[] state = new long[spec.layers()];
             for (int l = 0; l < state.length; l++) {
                 state[l] = laplace.stateFloats(l);
@@ -104,6 +137,30 @@ public final class Consolidators {
         private double[] fisher;
         private double[] weightedAnchor;
         private float[] anchor;
+        private float[] curvature;
+
+        @Override
+        public void writeState(java.io.DataOutputStream out) throws java.io.IOException {
+            out.writeBoolean(fisher != null);
+            if (fisher != null) {
+                io.engram.checkpoint.Binary.doubles(out, fisher);
+                io.engram.checkpoint.Binary.doubles(out, weightedAnchor);
+                io.engram.checkpoint.Binary.floats(out, anchor);
+                io.engram.checkpoint.Binary.floats(out, curvature);
+            }
+        }
+
+        @Override
+        public void readState(java.io.DataInputStream in, Network network, float[] effective) throws java.io.IOException {
+            if (in.readBoolean()) {
+                fisher = io.engram.checkpoint.Binary.doubles(in);
+                weightedAnchor = io.engram.checkpoint.Binary.doubles(in);
+                anchor = io.engram.checkpoint.Binary.floats(in);
+                curvature = io.engram.checkpoint.Binary.floats(in);
+                network.setPrior(new Prior.Diagonal(anchor, curvature));
+            }
+            network.setParameters(effective);
+        }
 
         Ewc(MlpSpec spec, Settings settings) {
             this.spec = spec;
@@ -127,7 +184,7 @@ public final class Consolidators {
                 weightedAnchor = new double[p];
             }
             anchor = new float[p];
-            float[] curvature = new float[p];
+            curvature = new float[p];
             for (int i = 0; i < p; i++) {
                 if (online) {
                     fisher[i] = settings.decay() * fisher[i] + f[i];

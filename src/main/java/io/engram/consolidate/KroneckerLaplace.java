@@ -86,6 +86,34 @@ public final class KroneckerLaplace {
         return (long) a[layer].length + g[layer].length;
     }
 
+    public void writeTo(java.io.DataOutputStream out) throws java.io.IOException {
+        out.writeInt(tasks);
+        if (tasks == 0) {
+            return;
+        }
+        io.engram.checkpoint.Binary.ints(out, sizes);
+        for (int l = 0; l < a.length; l++) {
+            io.engram.checkpoint.Binary.doubles(out, a[l]);
+            io.engram.checkpoint.Binary.doubles(out, g[l]);
+        }
+    }
+
+    public void readFrom(java.io.DataInputStream in) throws java.io.IOException {
+        tasks = in.readInt();
+        if (tasks == 0) {
+            a = null;
+            g = null;
+            return;
+        }
+        sizes = io.engram.checkpoint.Binary.ints(in);
+        a = new double[sizes.length - 1][];
+        g = new double[sizes.length - 1][];
+        for (int l = 0; l < a.length; l++) {
+            a[l] = io.engram.checkpoint.Binary.doubles(in);
+            g[l] = io.engram.checkpoint.Binary.doubles(in);
+        }
+    }
+
     /** The prior for the network: damped eigendecompositions of every layer's pair. */
     public Prior.Kronecker prior() {
         Prior.Layer[] layers = new Prior.Layer[a.length];

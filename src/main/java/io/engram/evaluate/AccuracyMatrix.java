@@ -206,6 +206,33 @@ public final class AccuracyMatrix {
         return figures;
     }
 
+    public void writeTo(java.io.DataOutputStream out) throws java.io.IOException {
+        io.engram.checkpoint.Binary.strings(out, tasks);
+        io.engram.checkpoint.Binary.nullableDoubles(out, baseline);
+        io.engram.checkpoint.Binary.nullableDoubles(out, beforeTraining);
+        out.writeInt(rows.size());
+        for (int i = 0; i < rows.size(); i++) {
+            out.writeInt(rowTask.get(i));
+            io.engram.checkpoint.Binary.nullableDoubles(out, Arrays.asList(rows.get(i)));
+        }
+    }
+
+    public void readFrom(java.io.DataInputStream in) throws java.io.IOException {
+        tasks.clear();
+        tasks.addAll(io.engram.checkpoint.Binary.strings(in));
+        baseline.clear();
+        baseline.addAll(io.engram.checkpoint.Binary.nullableDoubles(in));
+        beforeTraining.clear();
+        beforeTraining.addAll(io.engram.checkpoint.Binary.nullableDoubles(in));
+        rows.clear();
+        rowTask.clear();
+        int n = in.readInt();
+        for (int i = 0; i < n; i++) {
+            rowTask.add(in.readInt());
+            rows.add(io.engram.checkpoint.Binary.nullableDoubles(in).toArray(new Double[0]));
+        }
+    }
+
     /** A mean that skips missing values and is null when empty. */
     private static final class Mean {
         private double sum;

@@ -59,6 +59,29 @@ public final class EvaluationSets {
         set.labels[slot] = label;
     }
 
+    public void writeTo(java.io.DataOutputStream out) throws java.io.IOException {
+        out.writeInt(sets.size());
+        for (TaskSet set : sets) {
+            out.writeInt(set.size);
+            out.writeLong(set.seen);
+            io.engram.checkpoint.Binary.floats(out, java.util.Arrays.copyOf(set.inputs, set.size * inputSize));
+            io.engram.checkpoint.Binary.ints(out, java.util.Arrays.copyOf(set.labels, set.size));
+        }
+    }
+
+    public void readFrom(java.io.DataInputStream in) throws java.io.IOException {
+        sets.clear();
+        int n = in.readInt();
+        for (int t = 0; t < n; t++) {
+            TaskSet set = new TaskSet();
+            set.size = in.readInt();
+            set.seen = in.readLong();
+            set.inputs = io.engram.checkpoint.Binary.floats(in);
+            set.labels = io.engram.checkpoint.Binary.ints(in);
+            sets.add(set);
+        }
+    }
+
     public int size(int task) {
         return task < sets.size() ? sets.get(task).size : 0;
     }

@@ -111,6 +111,18 @@ public final class ModelEvaluation {
                 examplesSeen, seconds, clock.instant());
     }
 
+    public void writeTo(java.io.DataOutputStream out) throws java.io.IOException {
+        sets.writeTo(out);
+        matrix.writeTo(out);
+        prequential.writeTo(out);
+    }
+
+    public void readFrom(java.io.DataInputStream in) throws java.io.IOException {
+        sets.readFrom(in);
+        matrix.readFrom(in);
+        prequential.readFrom(in);
+    }
+
     /** Sizes of the evaluation sets, by task column. */
     public List<Integer> setSizes() {
         List<Integer> sizes = new ArrayList<>();

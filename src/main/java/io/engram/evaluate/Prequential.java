@@ -34,6 +34,37 @@ public final class Prequential {
         return size == 0 ? null : correct / (double) size;
     }
 
+    public void writeTo(java.io.DataOutputStream out) throws java.io.IOException {
+        out.writeInt(size);
+        out.writeInt(next);
+        out.writeInt(outcomes.length);
+        for (boolean o : outcomes) {
+            out.writeBoolean(o);
+        }
+    }
+
+    public void readFrom(java.io.DataInputStream in) throws java.io.IOException {
+        int s = in.readInt();
+        int n = in.readInt();
+        int length = in.readInt();
+        boolean[] read = new boolean[length];
+        for (int i = 0; i < length; i++) {
+            read[i] = in.readBoolean();
+        }
+        if (length != outcomes.length) {
+            return; // window size changed: start the window afresh
+        }
+        size = s;
+        next = n;
+        correct = 0;
+        for (int i = 0; i < length; i++) {
+            outcomes[i] = read[i];
+        }
+        for (int i = 0; i < size; i++) {
+            correct += outcomes[(next - 1 - i + length) % length] ? 1 : 0;
+        }
+    }
+
     public boolean enabled() {
         return outcomes.length > 0;
     }

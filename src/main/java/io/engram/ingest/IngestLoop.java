@@ -59,6 +59,11 @@ public final class IngestLoop implements Runnable {
     private final Map<String, String> currentTask = new HashMap<>();
     private final Map<TopicPartition, Long> committed = new HashMap<>();
 
+    private final Map<TopicPartition, Long> replayUntil = new HashMap<>();
+    private long handled;
+    private Map<TopicPartition, Long> startOffsets = Map.of();
+    private boolean replayFromBeginning;
+    private Runnable afterBatch = () -> { };
     private volatile boolean running = true;
     private volatile State state = State.STARTING;
     private volatile String lastError;
@@ -90,6 +95,42 @@ public final class IngestLoop implements Runnable {
 
     public State state() {
         return state;
+    }
+
+    /**
+     * Where to start once partitions are assigned: the offsets of the checkpoint the learners were
+     * restored from; with none, from the beginning when {@code replayFromBeginning}. Records below
+     * the group's committed offsets are then replayed to rebuild state, their outputs suppressed.
+     * Called before {@link #run()} consumes (from the prepare step).
+     */
+    public void startFrom(Map<TopicPartition, Long> offsets, boolean replayFromBeginning) {
+        this.startOffsets = Map.copyOf(offsets);
+        this.replayFromBeginning = replayFromBeginning;
+    }
+
+    /** Runs on the loop's thread after every committed batch (checkpointing). */
+    public void setAfterBatch(Runnable afterBatch) {
+        this.afterBatch = afterBatch;
+    }
+
+    /** The current train task of each model, for checkpoints. */
+    public Map<String, String> currentTasks() {
+        return Map.copyOf(currentTask);
+    }
+
+    public void restoreCurrentTasks(Map<String, String> tasks) {
+        currentTask.clear();
+        currentTask.putAll(tasks);
+    }
+
+    /** Records handled since start (replayed ones included). */
+    public long handled() {
+        return handled;
+    }
+
+    /** True while records below the committed offsets are being replayed. */
+    public boolean replaying() {
+        return !replayUntil.isEmpty();
     }
 
     /** Next offsets to read after the records handed over so far (the current record included). */
@@ -180,8 +221,20 @@ public final class IngestLoop implements Runnable {
                 for (ConsumerRecord<byte[], byte[]> record : records) {
                     TopicPartition tp = new TopicPartition(record.topic(), record.partition());
                     positions.advance(tp, record.offset() + 1);
-                    handle(record);
-                    next.put(tp, new OffsetAndMetadata(record.offset() + 1));
+                    Long until = replayUntil.get(tp);
+                    boolean replay = until != null && record.offset() < until;
+                    outbox.suppress(replay);
+                    try {
+                        handle(record);
+                    } finally {
+                        outbox.suppress(false);
+                    }
+                    if (!replay) {
+                        next.put(tp, new OffsetAndMetadata(record.offset() + 1));
+                    } else if (record.offset() + 1 >= until) {
+                        replayUntil.remove(tp);
+                        LOG.info("Replay of {} done at offset {}: state rebuilt, outputs resume", tp, until);
+                    }
                 }
                 outbox.commit(next, consumer);
             } catch (ProducerFencedException e) {
@@ -192,12 +245,14 @@ public final class IngestLoop implements Runnable {
                 throw e;
             }
             next.forEach((tp, offset) -> committed.put(tp, offset.offset()));
+            afterBatch.run();
         }
         updateLag();
     }
 
     /** Hands one record to its learner or to the dead-letter topic, and counts it. */
     private void handle(ConsumerRecord<byte[], byte[]> record) {
+        handled++;
         IngestRecord decoded = decoder.decode(record.key(), record.value());
         if (decoded instanceof Example example) {
             Learner learner = learners.forModel(example.model());
@@ -283,6 +338,31 @@ public final class IngestLoop implements Runnable {
         @Override
         public void onPartitionsAssigned(java.util.Collection<TopicPartition> partitions) {
             LOG.info("Assigned {}", partitions);
+            if (partitions.isEmpty()) {
+                return;
+            }
+            Map<TopicPartition, OffsetAndMetadata> groupOffsets = consumer.committed(new java.util.HashSet<>(partitions));
+            Map<TopicPartition, Long> beginnings = consumer.beginningOffsets(partitions);
+            for (TopicPartition tp : partitions) {
+                OffsetAndMetadata c = groupOffsets.get(tp);
+                long committedOffset = c == null ? beginnings.get(tp) : c.offset();
+                committed.put(tp, committedOffset);
+                Long start = startOffsets.get(tp);
+                if (start == null && replayFromBeginning && c != null) {
+                    start = beginnings.get(tp);
+                }
+                if (start != null && start < committedOffset) {
+                    long from = Math.max(start, beginnings.get(tp));
+                    consumer.seek(tp, from);
+                    replayUntil.put(tp, committedOffset);
+                    LOG.info("{}: replaying offsets {}..{} to rebuild state (outputs suppressed; they were committed before)",
+                            tp, from, committedOffset - 1);
+                } else if (start != null && start > committedOffset) {
+                    // the checkpoint is ahead of the group (cannot happen with outputs committed first); trust the group
+                    LOG.warn("{}: checkpoint offset {} is ahead of the committed offset {}; resuming at the committed offset",
+                            tp, start, committedOffset);
+                }
+            }
         }
     }
 }

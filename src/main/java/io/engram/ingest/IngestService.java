@@ -27,6 +27,9 @@ public class IngestService {
     @Inject
     io.engram.publish.ModelPublisher versions;
 
+    @Inject
+    io.engram.checkpoint.Checkpointer checkpointer;
+
     private IngestLoop loop;
     private Thread thread;
 
@@ -39,10 +42,15 @@ public class IngestService {
         loop = new IngestLoop(() -> {
             kafka.ensureTopics();
             versions.load(); // version numbers continue from what Kafka holds
+            java.util.Optional<java.util.Map<org.apache.kafka.common.TopicPartition, Long>> restored = checkpointer.restore(loop);
+            // without a checkpoint, state is rebuilt by replaying the topic up to the committed offsets
+            loop.startFrom(restored.orElse(java.util.Map.of()), restored.isEmpty() && checkpointer.enabled());
         }, () -> kafka.clients().consumer(config.kafka().groupId(), "engram-ingest"),
                 kafka::outbox, kafka.topics().examples(), kafka.topics().deadLetters(), decoder, learners,
                 new IngestMetrics(registry),
                 new IngestLoop.Settings(ingest.pollTimeout(), ingest.backoff(), ingest.maxBackoff(), ingest.taskSwitchEndsTask()));
+        IngestLoop started = loop;
+        loop.setAfterBatch(() -> checkpointer.afterBatch(started));
         thread = new Thread(loop, "engram-ingest");
         thread.start();
     }
@@ -66,6 +74,9 @@ public class IngestService {
         if (loop != null) {
             loop.stop();
             thread.join(Duration.ofSeconds(30).toMillis());
+            if (loop.state() == IngestLoop.State.STOPPED && loop.handled() > 0) {
+                checkpointer.checkpoint(loop, "shutdown"); // the current batch finished and committed
+            }
             loop = null;
         }
     }

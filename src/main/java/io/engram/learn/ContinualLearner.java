@@ -134,6 +134,45 @@ public final class ContinualLearner implements Learner {
         return new LearnerStatus(trained, kept, List.copyOf(tasks), List.copyOf(endedTasks), publishes, trainLoss);
     }
 
+    /** Writes the learner's whole state, for checkpoints. */
+    public synchronized void writeState(java.io.DataOutputStream out) throws java.io.IOException {
+        io.engram.checkpoint.Binary.strings(out, tasks);
+        io.engram.checkpoint.Binary.ints(out, trainedTasks.stream().mapToInt(Integer::intValue).toArray());
+        io.engram.checkpoint.Binary.strings(out, endedTasks);
+        io.engram.checkpoint.Binary.doubleMap(out, taskLoss);
+        out.writeLong(trained);
+        out.writeLong(kept);
+        out.writeLong(publishes);
+        out.writeDouble(trainLoss);
+        core.writeState(out);
+        evaluation.writeTo(out);
+    }
+
+    /** Reads what {@link #writeState} wrote; {@code seed} restarts the random sources. */
+    public synchronized void readState(java.io.DataInputStream in, long seed) throws java.io.IOException {
+        List<String> readTasks = io.engram.checkpoint.Binary.strings(in);
+        tasks.clear();
+        taskIndex.clear();
+        for (String t : readTasks) {
+            taskIndex.put(t, tasks.size());
+            tasks.add(t);
+        }
+        trainedTasks.clear();
+        for (int t : io.engram.checkpoint.Binary.ints(in)) {
+            trainedTasks.add(t);
+        }
+        endedTasks.clear();
+        endedTasks.addAll(io.engram.checkpoint.Binary.strings(in));
+        taskLoss.clear();
+        taskLoss.putAll(io.engram.checkpoint.Binary.doubleMap(in));
+        trained = in.readLong();
+        kept = in.readLong();
+        publishes = in.readLong();
+        trainLoss = in.readDouble();
+        core.readState(in, seed);
+        evaluation.readFrom(in);
+    }
+
     /** The latest metrics event, or null before the first. */
     public synchronized MetricsEvent latestMetrics() {
         return evaluation.latest();

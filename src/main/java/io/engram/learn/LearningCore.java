@@ -45,6 +45,30 @@ public final class LearningCore {
         return report;
     }
 
+    /** Writes the whole learning state: parameters, buffer, pending minibatch, recent window, prior. */
+    public void writeState(java.io.DataOutputStream out) throws java.io.IOException {
+        float[] effective = new float[network.spec().parameterCount()];
+        network.parameters(effective);
+        io.engram.checkpoint.Binary.floats(out, effective);
+        buffer.writeTo(out);
+        method.writeState(out);
+        window.writeTo(out);
+        consolidator.writeState(out);
+    }
+
+    /** Reads what {@link #writeState} wrote into this (freshly built) core; {@code seed} restarts its random sources. */
+    public void readState(java.io.DataInputStream in, long seed) throws java.io.IOException {
+        float[] effective = io.engram.checkpoint.Binary.floats(in);
+        if (effective.length != network.spec().parameterCount()) {
+            throw new java.io.IOException("checkpointed network has " + effective.length + " parameters, this one "
+                    + network.spec().parameterCount() + ": engram.model.* changed");
+        }
+        buffer.restore(in, seed);
+        method.readState(in);
+        window.readFrom(in);
+        consolidator.readState(in, network, effective);
+    }
+
     public Network network() {
         return network;
     }

@@ -25,6 +25,23 @@ final class Minibatch {
         return size == labels.length;
     }
 
+    void writeTo(java.io.DataOutputStream out) throws java.io.IOException {
+        out.writeInt(size);
+        for (int r = 0; r < size; r++) {
+            io.engram.checkpoint.Binary.floats(out, java.util.Arrays.copyOfRange(inputs, r * inputSize, (r + 1) * inputSize));
+            out.writeInt(labels[r]);
+            out.writeInt(tasks[r]);
+        }
+    }
+
+    void readFrom(java.io.DataInputStream in) throws java.io.IOException {
+        int n = in.readInt();
+        size = 0;
+        for (int r = 0; r < n; r++) {
+            add(io.engram.checkpoint.Binary.floats(in), 0, in.readInt(), in.readInt());
+        }
+    }
+
     int size() {
         return size;
     }

@@ -45,6 +45,16 @@ public final class OnlineSgd implements TrainingMethod {
     }
 
     @Override
+    public void writeState(java.io.DataOutputStream out) throws java.io.IOException {
+        incoming.writeTo(out);
+    }
+
+    @Override
+    public void readState(java.io.DataInputStream in) throws java.io.IOException {
+        incoming.readFrom(in);
+    }
+
+    @Override
     public Map<String, Object> hyperparameters() {
         Map<String, Object> h = new LinkedHashMap<>();
         h.put("method", "online");

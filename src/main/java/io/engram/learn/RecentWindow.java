@@ -31,6 +31,25 @@ final class RecentWindow {
         size = Math.min(size + 1, labels.length);
     }
 
+    void writeTo(java.io.DataOutputStream out) throws java.io.IOException {
+        out.writeInt(size);
+        out.writeInt(next);
+        io.engram.checkpoint.Binary.floats(out, java.util.Arrays.copyOf(inputs, labels.length == 0 ? 0 : inputs.length));
+        io.engram.checkpoint.Binary.ints(out, labels);
+    }
+
+    void readFrom(java.io.DataInputStream in) throws java.io.IOException {
+        size = in.readInt();
+        next = in.readInt();
+        float[] x = io.engram.checkpoint.Binary.floats(in);
+        int[] y = io.engram.checkpoint.Binary.ints(in);
+        if (x.length != inputs.length || y.length != labels.length) {
+            throw new java.io.IOException("checkpointed recent window does not fit: engram.consolidation.samples changed");
+        }
+        System.arraycopy(x, 0, inputs, 0, x.length);
+        System.arraycopy(y, 0, labels, 0, y.length);
+    }
+
     void clear() {
         size = 0;
         next = 0;

@@ -53,6 +53,7 @@ public class ModelPublisher implements VersionSink {
     private final ModelCatalog catalog = new ModelCatalog();
     private final Map<String, Long> lastVersion = new ConcurrentHashMap<>();
     private final Clock clock = Clock.systemUTC();
+    private volatile long published;
 
     public ModelCatalog catalog() {
         return catalog;
@@ -86,18 +87,44 @@ public class ModelPublisher implements VersionSink {
         }
     }
 
+    /** The version counters, for checkpoints. */
+    public Map<String, Long> counters() {
+        return Map.copyOf(lastVersion);
+    }
+
+    /** Versions published (not replayed) since start: a checkpoint is due when it grows. */
+    public long published() {
+        return published;
+    }
+
+    /**
+     * Sets the counters to a checkpoint's: records replayed after it publish (suppressed) the
+     * same version numbers they published before the restart.
+     */
+    public void restoreCounters(Map<String, Long> counters) {
+        lastVersion.clear();
+        lastVersion.putAll(counters);
+    }
+
     @Override
     public long publish(ModelSnapshot snapshot, MetricsEvent metrics) {
         String model = snapshot.model();
-        long version = lastVersion.getOrDefault(model, 0L) + 1;
+        Outbox outbox = kafka.outbox();
+        if (outbox.suppressed()) {
+            // replaying records whose versions are already on Kafka: keep the numbering, write nothing
+            long version = lastVersion.getOrDefault(model, 0L) + 1;
+            lastVersion.put(model, version);
+            return version;
+        }
+        long version = Math.max(lastVersion.getOrDefault(model, 0L), catalog.latestVersion(model)) + 1;
         Long parent = version > 1 ? version - 1 : null;
         lastVersion.put(model, version);
+        published++;
         MetricsEvent stamped = metrics.withVersion(version);
 
         byte[] artifact = artifact(snapshot);
         List<byte[]> chunks = Artifacts.chunks(artifact, config.publish().chunkBytes());
         Map<String, Object> manifest = manifest(snapshot, version, parent, artifact, chunks.size(), stamped);
-        Outbox outbox = kafka.outbox();
         for (int i = 0; i < chunks.size(); i++) {
             outbox.send(new ProducerRecord<>(kafka.topics().modelChunks(), Artifacts.utf8(Artifacts.chunkKey(model, version, i)),
                     chunks.get(i)));

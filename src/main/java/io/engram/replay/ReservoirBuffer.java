@@ -265,6 +265,29 @@ public final class ReservoirBuffer {
     }
 
     /**
+     * Replaces this buffer's contents with a buffer written by {@link #writeTo} of the same
+     * capacity, input size and policy; {@code seed} restarts the random source.
+     */
+    public void restore(DataInputStream in, long seed) throws IOException {
+        ReservoirBuffer read = readFrom(in, seed);
+        if (read.capacity != capacity || read.inputSize != inputSize || read.policy != policy) {
+            throw new IOException("checkpointed buffer (" + read.capacity + " × " + read.inputSize + ", " + read.policy
+                    + ") does not fit this one (" + capacity + " × " + inputSize + ", " + policy + "): settings changed");
+        }
+        System.arraycopy(read.inputs, 0, inputs, 0, read.size * inputSize);
+        System.arraycopy(read.tags, 0, tags, 0, read.size);
+        size = read.size;
+        seen = read.seen;
+        random = read.random;
+        if (policy != ReplayPolicy.RESERVOIR) {
+            groupSlots = read.groupSlots;
+            groupCount = read.groupCount;
+            groupSeen = read.groupSeen;
+            System.arraycopy(read.positionInGroup, 0, positionInGroup, 0, read.size);
+        }
+    }
+
+    /**
      * Reads a buffer written by {@link #writeTo}; {@code seed} restarts the random source (a
      * checkpoint stores the seed it derives for the next segment of the stream).
      */
