@@ -152,9 +152,11 @@ public final class CheckpointStore {
         return files;
     }
 
+    /** The sequence number in {@code checkpoint-<n>.bin}; 0 for a file named otherwise. */
     static long sequence(Path file) {
         String name = file.getFileName().toString();
-        return Long.parseLong(name.substring("checkpoint-".length(), name.length() - ".bin".length()));
+        return name.matches("checkpoint-\\d+\\.bin")
+                ? Long.parseLong(name.substring("checkpoint-".length(), name.length() - ".bin".length())) : 0;
     }
 
     /** A payload builder: write with the stream, then {@link #bytes()}. */

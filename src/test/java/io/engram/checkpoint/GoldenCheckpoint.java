@@ -1,0 +1,36 @@
+package io.engram.checkpoint;
+
+import io.engram.config.ConsolidationMethod;
+import io.engram.config.LearnerMethod;
+import io.engram.learn.ContinualLearner;
+import java.io.DataOutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Writes src/test/resources/checkpoints/learner-v1.bin, the golden checkpoint of format 1 that
+ * {@link LearnerStateTest} must keep loading. Run once when the format changes (and bump the
+ * format version): {@code java -cp target/test-classes:target/classes:... io.engram.checkpoint.GoldenCheckpoint}.
+ */
+public final class GoldenCheckpoint {
+
+    static final long TRAINED = 240;
+
+    private GoldenCheckpoint() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        ContinualLearner learner = LearnerStateTest.learner(LearnerStateTest.settings(LearnerMethod.MER, ConsolidationMethod.KFAC, 1));
+        LearnerStateTest.feed(learner, 3, 301);
+        CheckpointStore.Payload payload = new CheckpointStore.Payload();
+        DataOutputStream out = payload.out();
+        out.writeUTF("m");
+        learner.writeState(out);
+        Path folder = Files.createTempDirectory("golden");
+        Path written = new CheckpointStore(folder, 2).write(payload.bytes());
+        Path target = Path.of("src/test/resources/checkpoints/learner-v1.bin");
+        Files.createDirectories(target.getParent());
+        Files.copy(written, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
+        System.out.println("wrote " + target + " (" + Files.size(target) + " bytes), trained " + learner.status().trained());
+    }
+}
