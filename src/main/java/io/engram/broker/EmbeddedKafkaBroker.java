@@ -35,6 +35,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
     private final Path logDir;
     private final int requestedPort;
     private final SaslPlain sasl;
+    private final int requestedControllerPort;
     private KafkaRaftServer server;
     private int port;
 
@@ -52,9 +53,15 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /** A broker whose client listener is SASL_PLAINTEXT with PLAIN users, or PLAINTEXT when {@code sasl} is null. */
     public EmbeddedKafkaBroker(Path logDir, int port, SaslPlain sasl) {
+        this(logDir, port, sasl, 0);
+    }
+
+    /** With a fixed controller port too (0 = free), so a restart on the same log directory finds the same quorum. */
+    public EmbeddedKafkaBroker(Path logDir, int port, SaslPlain sasl, int controllerPort) {
         this.logDir = logDir.toAbsolutePath();
         this.requestedPort = port;
         this.sasl = sasl;
+        this.requestedControllerPort = controllerPort;
     }
 
     /** Formats the log directory if needed and starts the broker; returns once it accepts clients. */
@@ -64,7 +71,7 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         }
         long started = System.nanoTime();
         port = requestedPort == 0 ? freePort() : requestedPort;
-        int controllerPort = freePort();
+        int controllerPort = requestedControllerPort == 0 ? freePort() : requestedControllerPort;
         try {
             Files.createDirectories(logDir);
         } catch (IOException e) {

@@ -114,8 +114,10 @@ public final class Outbox {
                 producer.beginTransaction();
                 open = true;
             }
-            producer.sendOffsetsToTransaction(offsets, consumer.groupMetadata());
-            producer.commitTransaction();
+            org.apache.kafka.clients.consumer.ConsumerGroupMetadata group = consumer.groupMetadata();
+            retryWhileTimingOut(() -> producer.sendOffsetsToTransaction(offsets, group), "sending offsets");
+            // a commit that timed out must be retried, not aborted: the broker may have committed it already
+            retryWhileTimingOut(producer::commitTransaction, "committing");
             open = false;
             pending.clear();
             finish(afterCommit);
@@ -138,11 +140,44 @@ public final class Outbox {
         pending.clear();
         try {
             if (transactional && open) {
+                retryWhileTimingOut(producer::abortTransaction, "aborting");
                 open = false;
-                producer.abortTransaction();
             }
         } finally {
             finish(afterAbort);
+        }
+    }
+
+    /** While false, timed-out transaction calls are not retried any more (shutting down). */
+    public void keepTrying(java.util.function.BooleanSupplier keepTrying) {
+        this.keepTrying = keepTrying;
+    }
+
+    private java.util.function.BooleanSupplier keepTrying = () -> true;
+
+    /**
+     * Runs a transaction call, retrying it after a timeout (the broker is away): Kafka requires a
+     * timed-out commit or abort to be called again, and the batch cannot go on without it.
+     */
+    private void retryWhileTimingOut(Runnable call, String what) {
+        long backoff = 500;
+        while (true) {
+            try {
+                call.run();
+                return;
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                if (!keepTrying.getAsBoolean()) {
+                    throw e;
+                }
+                org.slf4j.LoggerFactory.getLogger(Outbox.class).warn("Kafka did not answer while {} the transaction; retrying in {} ms", what, backoff);
+                try {
+                    Thread.sleep(backoff);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+                backoff = Math.min(backoff * 2, 10_000);
+            }
         }
     }
 }

@@ -109,6 +109,17 @@ public class Checkpointer {
         }
     }
 
+    /**
+     * Rolls every learner back to the newest checkpoint (or to nothing when there is none) and
+     * returns the offsets to resume from.
+     */
+    public Map<TopicPartition, Long> rollback(IngestLoop loop) {
+        learners.clear();
+        loop.restoreCurrentTasks(Map.of());
+        publisher.restoreCounters(Map.of());
+        return restore(loop).orElse(Map.of());
+    }
+
     /** After each committed batch: checkpoint when a version went out, or enough records or time passed. */
     public void afterBatch(IngestLoop loop) {
         if (!enabled() || loop.replaying()) {

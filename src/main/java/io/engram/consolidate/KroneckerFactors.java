@@ -50,12 +50,25 @@ public record KroneckerFactors(int[] sizes, double[][] a, double[][] g, int samp
         float[] probabilities = new float[CHUNK * classes];
         float[] outputErrors = new float[CHUNK * classes];
         Batch batch = new Batch(CHUNK);
-        int n = samples.count();
+        // examples whose inputs would overflow a float Gram matrix (|x|² beyond 1e30) are left out
+        int[] usable = new int[samples.count()];
+        int n = 0;
+        for (int i = 0; i < samples.count(); i++) {
+            double norm = 0;
+            for (int d = 0; d < sizes[0]; d++) {
+                double v = samples.array(i)[samples.offset(i) + d];
+                norm += v * v;
+            }
+            if (norm <= 1e30) {
+                usable[n++] = i;
+            }
+        }
         for (int from = 0; from < n; from += CHUNK) {
             int rows = Math.min(CHUNK, n - from);
             batch.clear();
             for (int r = 0; r < rows; r++) {
-                batch.add(samples.array(from + r), samples.offset(from + r), samples.label(from + r));
+                int i = usable[from + r];
+                batch.add(samples.array(i), samples.offset(i), samples.label(i));
             }
             net.forwardRecording(batch, inputs, probabilities);
             for (int l = 0; l < layers; l++) {

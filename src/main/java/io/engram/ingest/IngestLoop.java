@@ -63,7 +63,11 @@ public final class IngestLoop implements Runnable {
     private long handled;
     private Map<TopicPartition, Long> startOffsets = Map.of();
     private boolean replayFromBeginning;
+    private boolean pendingRollback;
     private Runnable afterBatch = () -> { };
+    private java.util.function.Supplier<Map<TopicPartition, Long>> rollback;
+    /** Records that made a learner diverge: dead-lettered, not learned, when met again. */
+    private final Map<TopicPartition, Set<Long>> poisoned = new HashMap<>();
     private volatile boolean running = true;
     private volatile State state = State.STARTING;
     private volatile String lastError;
@@ -106,6 +110,14 @@ public final class IngestLoop implements Runnable {
     public void startFrom(Map<TopicPartition, Long> offsets, boolean replayFromBeginning) {
         this.startOffsets = Map.copyOf(offsets);
         this.replayFromBeginning = replayFromBeginning;
+    }
+
+    /**
+     * How to roll the learners back to their last checkpoint after a divergence; returns the
+     * offsets to resume from (empty map: from the beginning).
+     */
+    public void setRollback(java.util.function.Supplier<Map<TopicPartition, Long>> rollback) {
+        this.rollback = rollback;
     }
 
     /** Runs on the loop's thread after every committed batch (checkpointing). */
@@ -161,6 +173,7 @@ public final class IngestLoop implements Runnable {
                 try {
                     prepare.run();
                     outbox = outboxes.get();
+                    outbox.keepTrying(() -> running);
                     deadLetters = new DeadLetters(outbox, deadLetterTopic);
                     prepared = true;
                 } catch (BrokerAccessException | KafkaException e) {
@@ -209,6 +222,10 @@ public final class IngestLoop implements Runnable {
     }
 
     private void pollOnce() throws java.util.concurrent.ExecutionException, InterruptedException {
+        if (pendingRollback) {
+            rollBack(); // may throw while the broker is still away; tried again on the next pass
+            pendingRollback = false;
+        }
         ConsumerRecords<byte[], byte[]> records = consumer.poll(settings.pollTimeout());
         if (state != State.RUNNING) {
             LOG.info("Ingest running on {} ({} partitions assigned)", topic, consumer.assignment().size());
@@ -226,6 +243,10 @@ public final class IngestLoop implements Runnable {
                     outbox.suppress(replay);
                     try {
                         handle(record);
+                    } catch (io.engram.learn.DivergedException e) {
+                        outbox.suppress(false);
+                        divergedAt(tp, record.offset(), e);
+                        return;
                     } finally {
                         outbox.suppress(false);
                     }
@@ -240,8 +261,17 @@ public final class IngestLoop implements Runnable {
             } catch (ProducerFencedException e) {
                 throw e;
             } catch (RuntimeException | java.util.concurrent.ExecutionException e) {
-                outbox.abort();
-                rewind();
+                try {
+                    outbox.abort();
+                } catch (RuntimeException abortFailed) {
+                    LOG.warn("Aborting the transaction failed ({}); the broker aborts it when it times out", abortFailed.toString());
+                }
+                if (rollback != null && (e instanceof KafkaException || e instanceof java.util.concurrent.ExecutionException)) {
+                    // the learners took in records whose batch did not commit: back to the checkpoint, then replay
+                    pendingRollback = true;
+                } else {
+                    rewind();
+                }
                 throw e;
             }
             next.forEach((tp, offset) -> committed.put(tp, offset.offset()));
@@ -250,9 +280,49 @@ public final class IngestLoop implements Runnable {
         updateLag();
     }
 
+    /**
+     * A learner diverged on a record: drop the batch's outputs, roll the learners back to the last
+     * checkpoint, mark the record, and consume again from the checkpoint's offsets (replaying what
+     * was committed, dead-lettering the marked record as {@code diverged}).
+     */
+    private void divergedAt(TopicPartition tp, long offset, RuntimeException e) {
+        LOG.error("{} Rolling back to the last checkpoint; {}-{}@{} will be dead-lettered as diverged.",
+                e.getMessage(), tp.topic(), tp.partition(), offset);
+        outbox.abort();
+        poisoned.computeIfAbsent(tp, k -> new java.util.HashSet<>()).add(offset);
+        if (rollback == null) {
+            throw new IllegalStateException("learner diverged and no rollback is configured", e);
+        }
+        rollBack();
+    }
+
+    /** Restores the learners from the last checkpoint and seeks to its offsets, replaying what is committed. */
+    private void rollBack() {
+        Map<TopicPartition, Long> from = rollback.get();
+        for (TopicPartition assigned : consumer.assignment()) {
+            Long committedOffset = committed.get(assigned);
+            Long start = from.get(assigned);
+            long seekTo = start != null ? start : consumer.beginningOffsets(List.of(assigned)).get(assigned);
+            consumer.seek(assigned, seekTo);
+            if (committedOffset != null && seekTo < committedOffset) {
+                replayUntil.put(assigned, committedOffset);
+            }
+        }
+    }
+
     /** Hands one record to its learner or to the dead-letter topic, and counts it. */
     private void handle(ConsumerRecord<byte[], byte[]> record) {
         handled++;
+        Set<Long> marked = poisoned.get(new TopicPartition(record.topic(), record.partition()));
+        if (marked != null && marked.remove(record.offset())) {
+            Rejection rejection = new Rejection(record.key() == null ? RecordDecoder.DEFAULT_MODEL
+                    : new String(record.key(), java.nio.charset.StandardCharsets.UTF_8), RejectReason.DIVERGED,
+                    "Expected learning from this record to keep the model finite; it made the outputs NaN or infinite, "
+                            + "so the learner was rolled back to its last checkpoint and the record set aside.", null);
+            deadLetters.send(record, rejection);
+            metrics.rejected(rejection.reason());
+            return;
+        }
         IngestRecord decoded = decoder.decode(record.key(), record.value());
         if (decoded instanceof Example example) {
             Learner learner = learners.forModel(example.model());

@@ -51,6 +51,7 @@ public class IngestService {
                 new IngestLoop.Settings(ingest.pollTimeout(), ingest.backoff(), ingest.maxBackoff(), ingest.taskSwitchEndsTask()));
         IngestLoop started = loop;
         loop.setAfterBatch(() -> checkpointer.afterBatch(started));
+        loop.setRollback(() -> checkpointer.rollback(started));
         thread = new Thread(loop, "engram-ingest");
         thread.start();
     }

@@ -19,7 +19,9 @@ public enum RejectReason {
     /** The value is larger than {@code engram.ingest.max-record-bytes}. */
     TOO_LARGE,
     /** {@code type} is none of example, task_end, publish. */
-    UNKNOWN_TYPE;
+    UNKNOWN_TYPE,
+    /** Learning from the record made the model's outputs non-finite; the learner was rolled back. */
+    DIVERGED;
 
     /** The wire form, e.g. {@code invalid_json}. */
     public String code() {

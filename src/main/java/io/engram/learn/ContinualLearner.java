@@ -80,6 +80,12 @@ public final class ContinualLearner implements Learner {
             evaluation.prequential(argmax(probabilities) == example.label());
         }
         float loss = core.observe(example.x(), 0, example.label(), task);
+        // divergence guard: a forward pass after the step; NaN or ∞ here means the step broke the network
+        core.network().predict(example.x(), 0, probabilities);
+        if (!Float.isFinite(loss) || !finite(probabilities) || !core.network().isFinite()) {
+            throw new DivergedException("model " + model + " diverged on a train example of task " + example.task()
+                    + " (loss " + loss + "): the network's outputs are no longer finite");
+        }
         record(example.task(), loss);
         trained++;
         int every = settings.evaluation().everyExamples();
@@ -123,6 +129,9 @@ public final class ContinualLearner implements Learner {
     private long publishVersion(String trigger, MetricsEvent event) {
         float[] parameters = new float[settings.spec().parameterCount()];
         core.network().parameters(parameters);
+        if (!finite(parameters)) {
+            throw new DivergedException("model " + model + " has non-finite parameters; no version is published");
+        }
         long version = versions.publish(new ModelSnapshot(model, trigger, settings.spec(), parameters, List.copyOf(tasks),
                 trained, core.describe()), event);
         sink.publish(version > 0 ? event.withVersion(version) : event);
@@ -207,6 +216,15 @@ public final class ContinualLearner implements Learner {
                 taskLoss.merge(task, (double) loss, (old, l) -> old + LOSS_SMOOTHING * (l - old));
             }
         }
+    }
+
+    private static boolean finite(float[] values) {
+        for (float v : values) {
+            if (!Float.isFinite(v)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int argmax(float[] p) {

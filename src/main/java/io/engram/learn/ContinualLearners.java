@@ -44,6 +44,11 @@ public final class ContinualLearners implements LearnerRegistry {
     }
 
     @Override
+    public void clear() {
+        learners.clear();
+    }
+
+    @Override
     public Map<String, ContinualLearner> all() {
         return Map.copyOf(learners);
     }

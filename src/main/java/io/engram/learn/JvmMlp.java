@@ -384,6 +384,28 @@ public final class JvmMlp implements Network {
     }
 
     @Override
+    public boolean isFinite() {
+        if (!finiteSum(params)) {
+            return false;
+        }
+        for (Anchored a : anchored) {
+            if (a != null && !finiteSum(a.vt)) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /**
+     * A NaN or infinity anywhere makes the sum of squares non-finite; so does any |value| above
+     * about 1.8e19, which no trained weight reaches unless training has diverged (ReLU hides NaN
+     * and huge weights from the outputs, so outputs alone do not tell).
+     */
+    private boolean finiteSum(float[] values) {
+        return Float.isFinite(kernels.dot(values, 0, values, 0, values.length));
+    }
+
+    @Override
     public void parameters(float[] into) {
         System.arraycopy(params, 0, into, 0, params.length);
         for (int l = 0; l < layers; l++) {

@@ -5,6 +5,11 @@ public interface LearnerRegistry {
 
     Learner forModel(String model);
 
+    /** Forgets every learner (before a rollback to a checkpoint that does not know them). */
+    default void clear() {
+        throw new UnsupportedOperationException("this registry cannot forget its learners");
+    }
+
     /** Every learner created so far, by model id. */
     java.util.Map<String, ? extends Learner> all();
 }

@@ -206,6 +206,11 @@ public final class Nd4jMlp implements Network {
     }
 
     @Override
+    public boolean isFinite() {
+        return Float.isFinite(params.norm2Number().floatValue() * params.norm2Number().floatValue());
+    }
+
+    @Override
     public void parameters(float[] into) {
         float[] host = params.toFloatVector();
         System.arraycopy(host, 0, into, 0, host.length);

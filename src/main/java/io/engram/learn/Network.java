@@ -31,6 +31,12 @@ public interface Network {
     /** Class probabilities of one input into {@code probabilities} (length = classes). */
     void predict(float[] x, int offset, float[] probabilities);
 
+    /**
+     * Whether every parameter (and every rotated deviation under a prior) is finite and of sane
+     * size (the float sum of squares does not overflow); cheap, no copy. False means training diverged.
+     */
+    boolean isFinite();
+
     /** Copies the parameters out. */
     void parameters(float[] into);
 
