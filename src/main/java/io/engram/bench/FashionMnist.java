@@ -20,6 +20,39 @@ public record FashionMnist(float[][] trainImages, int[] trainLabels, float[][] t
         return Files.exists(dir.resolve("train-images-idx3-ubyte.gz")) && Files.exists(dir.resolve("t10k-labels-idx1-ubyte.gz"));
     }
 
+    /**
+     * A stand-in when the data set is not installed: 10 classes, each a random 28×28 prototype,
+     * images = prototype + noise, clipped to [0, 1]. Same shapes as Fashion-MNIST, learnable, not it.
+     */
+    public static FashionMnist synthetic(int train, int test, long seed) {
+        java.util.SplittableRandom random = new java.util.SplittableRandom(seed);
+        float[][] prototypes = new float[10][PIXELS];
+        for (float[] p : prototypes) {
+            for (int i = 0; i < PIXELS; i++) {
+                p[i] = random.nextDouble() < 0.3 ? (float) random.nextDouble(0.5, 1) : 0f;
+            }
+        }
+        float[][] trainImages = new float[train][];
+        int[] trainLabels = new int[train];
+        float[][] testImages = new float[test][];
+        int[] testLabels = new int[test];
+        for (int n = 0; n < train + test; n++) {
+            int c = random.nextInt(10);
+            float[] image = new float[PIXELS];
+            for (int i = 0; i < PIXELS; i++) {
+                image[i] = (float) Math.min(1, Math.max(0, prototypes[c][i] + random.nextGaussian() * 0.25));
+            }
+            if (n < train) {
+                trainImages[n] = image;
+                trainLabels[n] = c;
+            } else {
+                testImages[n - train] = image;
+                testLabels[n - train] = c;
+            }
+        }
+        return new FashionMnist(trainImages, trainLabels, testImages, testLabels);
+    }
+
     public static FashionMnist load(Path dir) throws IOException {
         if (!installed(dir)) {
             throw new IOException("Fashion-MNIST not found in " + dir + ": install it with `apt-get install dataset-fashion-mnist`");

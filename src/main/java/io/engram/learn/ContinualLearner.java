@@ -82,7 +82,7 @@ public final class ContinualLearner implements Learner {
         float loss = core.observe(example.x(), 0, example.label(), task);
         // divergence guard: a forward pass after the step; NaN or ∞ here means the step broke the network
         core.network().predict(example.x(), 0, probabilities);
-        if (!Float.isFinite(loss) || !finite(probabilities) || !core.network().isFinite()) {
+        if (Float.isInfinite(loss) || !finite(probabilities) || !core.network().isFinite()) { // NaN loss = no step yet
             throw new DivergedException("model " + model + " diverged on a train example of task " + example.task()
                     + " (loss " + loss + "): the network's outputs are no longer finite");
         }
