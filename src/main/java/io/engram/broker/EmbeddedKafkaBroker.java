@@ -70,8 +70,9 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
             throw new IllegalStateException("embedded broker already started");
         }
         long started = System.nanoTime();
-        port = requestedPort == 0 ? freePort() : requestedPort;
-        int controllerPort = requestedControllerPort == 0 ? freePort() : requestedControllerPort;
+        int[] free = freePorts(2); // both held open while choosing, so they differ
+        port = requestedPort == 0 ? free[0] : requestedPort;
+        int controllerPort = requestedControllerPort == 0 ? (free[1] == port ? free[0] : free[1]) : requestedControllerPort;
         try {
             Files.createDirectories(logDir);
         } catch (IOException e) {
@@ -165,12 +166,28 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         LOG.info("Formatted KRaft storage in {}", logDir);
     }
 
-    private static int freePort() {
-        try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName(HOST))) {
-            socket.setReuseAddress(true);
-            return socket.getLocalPort();
+    private static int[] freePorts(int n) {
+        ServerSocket[] sockets = new ServerSocket[n];
+        try {
+            int[] ports = new int[n];
+            for (int i = 0; i < n; i++) {
+                sockets[i] = new ServerSocket(0, 1, InetAddress.getByName(HOST));
+                sockets[i].setReuseAddress(true);
+                ports[i] = sockets[i].getLocalPort();
+            }
+            return ports;
         } catch (IOException e) {
             throw new UncheckedIOException("no free port on " + HOST, e);
+        } finally {
+            for (ServerSocket socket : sockets) {
+                if (socket != null) {
+                    try {
+                        socket.close();
+                    } catch (IOException ignored) {
+                        // closing a probe socket
+                    }
+                }
+            }
         }
     }
 }

@@ -334,6 +334,7 @@ public final class IngestLoop implements Runnable {
                     learner.endTask(previous);
                 }
                 learner.train(example);
+                metrics.trained(example.model(), record.timestamp());
             } else {
                 learner.keepForEvaluation(example);
             }

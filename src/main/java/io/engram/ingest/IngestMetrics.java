@@ -36,6 +36,19 @@ public final class IngestMetrics {
                 .tags("model", model, "split", splitName).register(registry)).increment();
     }
 
+    private final Map<String, java.util.concurrent.atomic.AtomicLong> lastTrained = new ConcurrentHashMap<>();
+
+    /** A train example of {@code model} with Kafka timestamp {@code timestamp} (ms) was learned. */
+    void trained(String model, long timestamp) {
+        lastTrained.computeIfAbsent(model, m -> {
+            AtomicLong value = new AtomicLong(timestamp);
+            Gauge.builder("engram.last.trained.record.age.seconds", value, v -> (System.currentTimeMillis() - v.get()) / 1000.0)
+                    .description("Age of the newest train record learned (now minus its Kafka timestamp)")
+                    .tag("model", m).register(registry);
+            return value;
+        }).set(timestamp);
+    }
+
     void rejected(RejectReason reason) {
         rejectedCounter(reason).increment();
     }

@@ -50,6 +50,9 @@ public class ModelPublisher implements VersionSink {
     @Inject
     ObjectMapper json;
 
+    @Inject
+    io.micrometer.core.instrument.MeterRegistry registry;
+
     private final ModelCatalog catalog = new ModelCatalog();
     private final Map<String, Long> lastVersion = new ConcurrentHashMap<>();
     private final Clock clock = Clock.systemUTC();
@@ -82,6 +85,7 @@ public class ModelPublisher implements VersionSink {
                 LOG.warn("Version {} of model {} is on Kafka but its artifact is not usable: {}", version, model, ex.getMessage());
             }
         }
+        lastVersion.forEach((model, version) -> versionGauge(model).set(version));
         if (loaded > 0) {
             LOG.info("Loaded {} published versions from {}", loaded, kafka.topics().models());
         }
@@ -139,6 +143,7 @@ public class ModelPublisher implements VersionSink {
         }
         JsonNode manifestJson = ModelTopics.json(manifestBytes);
         outbox.afterCommit(() -> {
+            versionGauge(model).set(version);
             catalog.add(model, ModelCatalog.entry(version, manifestJson, artifact, snapshot.spec(), snapshot.parameters()));
             catalog.alias(model, "latest", version);
             if (stable) {
@@ -149,6 +154,18 @@ public class ModelPublisher implements VersionSink {
         LOG.info("Model {}: version {} ({}, {} bytes in {} chunks){}", model, version, snapshot.trigger(), artifact.length,
                 chunks.size(), stable ? ", promoted to stable" : ", not promoted: " + guard.explain(stamped));
         return version;
+    }
+
+    private final Map<String, java.util.concurrent.atomic.AtomicLong> versionGauges = new ConcurrentHashMap<>();
+
+    /** engram_model_version{model}: the newest committed version. */
+    private java.util.concurrent.atomic.AtomicLong versionGauge(String model) {
+        return versionGauges.computeIfAbsent(model, m -> {
+            java.util.concurrent.atomic.AtomicLong v = new java.util.concurrent.atomic.AtomicLong();
+            io.micrometer.core.instrument.Gauge.builder("engram.model.version", v, java.util.concurrent.atomic.AtomicLong::get)
+                    .description("Newest committed model version").tag("model", m).register(registry);
+            return v;
+        });
     }
 
     private ProducerRecord<byte[], byte[]> alias(String model, String alias, long version) {
