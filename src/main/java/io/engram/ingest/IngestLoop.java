@@ -434,6 +434,9 @@ public final class IngestLoop implements Runnable {
                             tp, start, committedOffset);
                 }
             }
+            // the restored state matches these offsets once; a later rebalance keeps the learners' state as it is
+            startOffsets = Map.of();
+            replayFromBeginning = false;
         }
     }
 }

@@ -1,0 +1,213 @@
+package io.engram.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.engram.broker.KafkaClients;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+
+/**
+ * {@code ./engram bench e2e}: examples/s from Kafka to learned, through the packaged service (a
+ * separate JVM with its embedded broker), for online, ER and MER in the configurations of the
+ * learner-only throughput bench. Phase 1: a backlog of permuted Fashion-MNIST train examples is
+ * produced, then the time from the first example learned to the last gives the service's rate.
+ * Phase 2: the same count is produced at 80% of that rate while the committed lag is sampled.
+ */
+public final class EndToEnd {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private EndToEnd() {
+    }
+
+    record Config(String label, Map<String, String> env) {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            o.put(args[i].replaceFirst("^--", ""), args[i + 1]);
+        }
+        int examples = Integer.parseInt(o.getOrDefault("examples", "4000"));
+        FashionMnist data = FashionMnist.installed(FashionMnist.DEBIAN_PATH) ? FashionMnist.load(FashionMnist.DEBIAN_PATH)
+                : FashionMnist.synthetic(20_000, 1_000, 7);
+        PermutedStream stream = PermutedStream.create(2, examples / 2, 0, data.trainImages().length, 1);
+        List<byte[]> records = new ArrayList<>();
+        float[] x = new float[FashionMnist.PIXELS];
+        for (int t = 0; t < 2; t++) {
+            for (int index : stream.trainIndices(t)) {
+                stream.transform(data.trainImages()[index], t, x);
+                StringBuilder b = new StringBuilder("{\"task\":\"perm-" + t + "\",\"y\":" + data.trainLabels()[index] + ",\"x\":[");
+                for (int i = 0; i < x.length; i++) {
+                    b.append(i == 0 ? "" : ",").append(x[i] == 0f ? "0" : Float.toString(Math.round(x[i] * 1000) / 1000f));
+                }
+                records.add(b.append("]}").toString().getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        List<Config> configs = List.of(
+                new Config("online-b10", Map.of("ENGRAM_LEARNER_METHOD", "online", "ENGRAM_LEARNER_BATCH_SIZE", "10")),
+                new Config("er-b10-r10", Map.of("ENGRAM_LEARNER_METHOD", "er", "ENGRAM_LEARNER_BATCH_SIZE", "10",
+                        "ENGRAM_LEARNER_REPLAY_BATCH", "10")),
+                new Config("mer-5120-s10-k11", Map.of("ENGRAM_LEARNER_METHOD", "mer", "ENGRAM_LEARNER_REPLAY_BATCH", "10")));
+        List<Map<String, Object>> results = new ArrayList<>();
+        for (Config config : configs) {
+            if (o.containsKey("configs") && !List.of(o.get("configs").split(",")).contains(config.label())) {
+                continue;
+            }
+            results.add(run(config, records));
+        }
+        Path out = Path.of(o.getOrDefault("out", "target/bench/engram-e2e.json"));
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        JSON.enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), results);
+        System.err.println("Wrote " + out);
+    }
+
+    private static Map<String, Object> run(Config config, List<byte[]> records) throws Exception {
+        Path dir = Files.createTempDirectory("engram-e2e");
+        int http = freePort();
+        int kafkaPort = freePort();
+        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "-jar", "target/quarkus-app/quarkus-run.jar")
+                .redirectErrorStream(true).redirectOutput(dir.resolve("service.log").toFile());
+        Map<String, String> env = builder.environment();
+        env.put("OMP_NUM_THREADS", "1");
+        env.put("ENGRAM_DATA_DIR", dir.toString());
+        env.put("QUARKUS_HTTP_PORT", Integer.toString(http));
+        env.put("ENGRAM_KAFKA_EMBEDDED_PORT", Integer.toString(kafkaPort));
+        env.put("ENGRAM_CONSOLIDATION_METHOD", "none"); // as in the learner-only bench
+        env.put("ENGRAM_EVALUATION_EVERY_EXAMPLES", "0");
+        env.put("ENGRAM_CHECKPOINT_EVERY_EXAMPLES", "1000000");
+        env.put("ENGRAM_CHECKPOINT_EVERY_SECONDS", "3600");
+        env.putAll(config.env());
+        Process service = builder.start();
+        try {
+            String url = "http://127.0.0.1:" + http;
+            long deadline = System.nanoTime() + 120_000_000_000L;
+            while (status(url) == null) {
+                if (System.nanoTime() > deadline || !service.isAlive()) {
+                    throw new IllegalStateException("service did not start; see " + dir.resolve("service.log"));
+                }
+                Thread.sleep(300);
+            }
+            KafkaClients clients = new KafkaClients("127.0.0.1:" + kafkaPort, Map.of(), 10_000);
+            // phase 1: backlog
+            produce(clients, "backlog", records, 0);
+            long first = 0;
+            long firstCount = 0;
+            while (true) {
+                long trained = trained(url, "backlog");
+                if (first == 0 && trained > 0) {
+                    first = System.nanoTime();
+                    firstCount = trained;
+                }
+                if (trained >= records.size()) {
+                    break;
+                }
+                Thread.sleep(20);
+            }
+            double seconds = (System.nanoTime() - first) / 1e9;
+            double rate = (records.size() - firstCount) / seconds;
+            System.err.printf("  %-18s backlog: %.0f examples/s through Kafka%n", config.label(), rate);
+            // phase 2: 80% of that rate, sampling the committed lag
+            double target = 0.8 * rate;
+            Thread producer = new Thread(() -> {
+                try {
+                    produce(clients, "paced", records, target);
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            });
+            producer.start();
+            long maxLag = 0;
+            List<Long> lags = new ArrayList<>();
+            while (trained(url, "paced") < records.size()) {
+                long lag = lag(url);
+                lags.add(lag);
+                maxLag = Math.max(maxLag, lag);
+                Thread.sleep(250);
+            }
+            producer.join();
+            Map<String, Object> r = new LinkedHashMap<>();
+            r.put("label", config.label());
+            r.put("examples", records.size());
+            r.put("examples_per_second", rate);
+            r.put("paced_rate", target);
+            r.put("max_lag_records", maxLag);
+            r.put("lag_samples", lags.size());
+            System.err.printf("  %-18s at 80%% (%.0f/s): max committed lag %d records over %d samples%n", config.label(), target, maxLag,
+                    lags.size());
+            return r;
+        } finally {
+            service.destroy();
+            service.waitFor();
+        }
+    }
+
+    private static void produce(KafkaClients clients, String model, List<byte[]> records, double rate) throws Exception {
+        byte[] key = model.getBytes(StandardCharsets.UTF_8);
+        long start = System.nanoTime();
+        try (KafkaProducer<byte[], byte[]> producer = clients.producer("e2e")) {
+            for (int i = 0; i < records.size(); i++) {
+                if (rate > 0) {
+                    long wait = start + (long) (i / rate * 1e9) - System.nanoTime();
+                    if (wait > 0) {
+                        Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
+                    }
+                }
+                producer.send(new ProducerRecord<>("engram.examples", key, records.get(i)));
+            }
+            producer.flush();
+        }
+    }
+
+    private static JsonNode status(String url) {
+        try {
+            HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/api/status")).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            JsonNode s = JSON.readTree(r.body());
+            return "running".equals(s.path("ingest").asText()) ? s : null;
+        } catch (Exception e) {
+            return null;
+        }
+    }
+
+    private static long trained(String url, String model) {
+        JsonNode s = status(url);
+        return s == null ? 0 : s.path("models").path(model).path("trained").asLong(0);
+    }
+
+    private static long lag(String url) throws IOException, InterruptedException {
+        String metrics = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        long lag = 0;
+        for (String line : metrics.split("\n")) {
+            if (line.startsWith("engram_consumer_lag_records") && line.contains("against=\"committed\"")) {
+                lag += (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+            }
+        }
+        return lag;
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        }
+    }
+}
