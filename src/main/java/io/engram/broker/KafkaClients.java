@@ -98,30 +98,28 @@ public final class KafkaClients {
 
     /** An idempotent producer that waits for every in-sync replica. */
     public KafkaProducer<byte[], byte[]> producer(String clientId) {
-        Properties p = common(clientId);
-        p.put(ProducerConfig.ACKS_CONFIG, "all");
-        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Math.max(requestTimeoutMs, 1000));
-        p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Math.max(requestTimeoutMs * 3, 30_000));
-        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024);
-        p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        return new KafkaProducer<>(p);
+        return new KafkaProducer<>(producerProperties(clientId));
     }
 
     /** A transactional producer: idempotent, acks=all, with {@code transactional.id}. */
     public KafkaProducer<byte[], byte[]> transactionalProducer(String clientId, String transactionalId) {
+        Properties p = producerProperties(clientId);
+        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
+        p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 60_000);
+        return new KafkaProducer<>(p);
+    }
+
+    private Properties producerProperties(String clientId) {
         Properties p = common(clientId);
         p.put(ProducerConfig.ACKS_CONFIG, "all");
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
-        p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
-        p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 60_000);
         p.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, Math.max(requestTimeoutMs, 1000));
         p.put(ProducerConfig.DELIVERY_TIMEOUT_MS_CONFIG, Math.max(requestTimeoutMs * 3, 30_000));
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, 2 * 1024 * 1024);
         p.put(ProducerConfig.KEY_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
         p.put(ProducerConfig.VALUE_SERIALIZER_CLASS_CONFIG, ByteArraySerializer.class.getName());
-        return new KafkaProducer<>(p);
+        p.putAll(passThrough); // pass-through settings win over these defaults too
+        return p;
     }
 
     public Admin admin(String clientId) {

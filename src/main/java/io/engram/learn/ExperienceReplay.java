@@ -7,7 +7,9 @@ import java.util.Map;
 /**
  * Experience replay: one SGD step on the mean loss of the incoming minibatch plus
  * {@code replayBatch} examples sampled from the rehearsal buffer; then the incoming examples are
- * offered to the buffer.
+ * offered to the buffer. With {@code replayBatch} 0 it is plain online SGD (fine-tuning, the
+ * baseline that forgets); the buffer is still filled, never replayed, so consolidation has the
+ * task's examples.
  */
 public final class ExperienceReplay implements TrainingMethod {
 
@@ -27,6 +29,11 @@ public final class ExperienceReplay implements TrainingMethod {
         this.incoming = new Minibatch(batchSize, network.spec().inputSize());
         this.batch = new Batch(batchSize + replayBatch);
         this.drawn = new int[replayBatch];
+    }
+
+    /** Plain SGD on each incoming minibatch: experience replay without replay. */
+    public static ExperienceReplay online(Network network, ReservoirBuffer buffer, float learningRate, int batchSize) {
+        return new ExperienceReplay(network, buffer, learningRate, batchSize, 0);
     }
 
     @Override
@@ -66,9 +73,12 @@ public final class ExperienceReplay implements TrainingMethod {
     @Override
     public Map<String, Object> hyperparameters() {
         Map<String, Object> h = new LinkedHashMap<>();
-        h.put("method", "er");
+        h.put("method", replayBatch == 0 ? "online" : "er");
         h.put("learning_rate", learningRate);
         h.put("batch_size", batch.capacity() - replayBatch);
+        if (replayBatch == 0) {
+            return h;
+        }
         h.put("replay_batch", replayBatch);
         h.put("replay_capacity", buffer.capacity());
         h.put("replay_policy", buffer.policy().name().toLowerCase());

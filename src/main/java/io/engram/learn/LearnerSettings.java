@@ -93,7 +93,7 @@ public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, flo
                 : new JvmMlp(spec, maxBatch(), seed);
         ReservoirBuffer buffer = new ReservoirBuffer(replayCapacity, spec.inputSize(), replayPolicy, seed ^ 0x5DEECE66DL);
         TrainingMethod training = switch (method) {
-            case ONLINE -> new OnlineSgd(network, buffer, learningRate, batchSize);
+            case ONLINE -> ExperienceReplay.online(network, buffer, learningRate, batchSize);
             case ER -> new ExperienceReplay(network, buffer, learningRate, batchSize, replayBatch);
             case MER -> new MetaExperienceReplay(network, buffer, learningRate, merBeta, merGamma, merBatches, replayBatch);
         };

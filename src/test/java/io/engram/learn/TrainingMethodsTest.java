@@ -89,7 +89,7 @@ class TrainingMethodsTest {
     void online_stepsOnlyWhenTheMinibatchIsFull() {
         JvmMlp net = new JvmMlp(SPEC, 3, 80);
         ReservoirBuffer buffer = new ReservoirBuffer(10, 5, ReplayPolicy.RESERVOIR, 1);
-        OnlineSgd online = new OnlineSgd(net, buffer, 0.1f, 3);
+        ExperienceReplay online = ExperienceReplay.online(net, buffer, 0.1f, 3);
         float[] before = params(net);
         assertThat(online.observe(new float[] {1, 0, 0, 0, 0}, 0, 0, 0)).isNaN();
         assertThat(online.observe(new float[] {0, 1, 0, 0, 0}, 0, 1, 0)).isNaN();
@@ -124,7 +124,7 @@ class TrainingMethodsTest {
             JvmMlp net = new JvmMlp(spec, 32, 3);
             ReservoirBuffer buffer = new ReservoirBuffer(100, 10, ReplayPolicy.RESERVOIR, 4);
             TrainingMethod method = switch (name) {
-                case "online" -> new OnlineSgd(net, buffer, 0.1f, 1);
+                case "online" -> ExperienceReplay.online(net, buffer, 0.1f, 1);
                 case "er" -> new ExperienceReplay(net, buffer, 0.1f, 1, 10);
                 default -> new MetaExperienceReplay(net, buffer, 0.03f, 0.03f, 1f, 10, 10);
             };
