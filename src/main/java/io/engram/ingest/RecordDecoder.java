@@ -43,6 +43,9 @@ public final class RecordDecoder {
             .enable(JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS) // NaN and Infinity become non_finite, not invalid_json
             .enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS)
             .build();
+    /** Reads one field's value in the middle of an object (the whole-record reader rejects what follows it). */
+    private final com.fasterxml.jackson.databind.ObjectReader fieldReader = mapper.reader()
+            .without(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
     private final JsonSchema exampleSchema;
     private final JsonSchema controlSchema;
     private final ModelShape shape;
@@ -84,8 +87,9 @@ public final class RecordDecoder {
                     + " bytes (engram.ingest.max-record-bytes), found " + value.length + " bytes.", null);
         }
         JsonNode root;
+        DenseX dense = new DenseX();
         try {
-            root = mapper.readTree(value);
+            root = read(value, dense);
         } catch (JsonProcessingException e) {
             return new Rejection(model, RejectReason.INVALID_JSON,
                     "Expected a JSON object, but the value is not valid JSON: " + e.getOriginalMessage() + ".", null);
@@ -111,7 +115,7 @@ public final class RecordDecoder {
                     "Expected \"type\" to be one of \"example\", \"task_end\", \"publish\", found " + type + ".", id);
         }
         return switch (typeName) {
-            case "example" -> example(model, root, id);
+            case "example" -> example(model, root, id, dense);
             case "task_end", "publish" -> control(model, root, typeName, id);
             default -> new Rejection(model, RejectReason.UNKNOWN_TYPE,
                     "Expected \"type\" to be one of \"example\", \"task_end\", \"publish\", found \""
@@ -129,27 +133,29 @@ public final class RecordDecoder {
                 : new Control(model, Control.Type.PUBLISH, null);
     }
 
-    private IngestRecord example(String model, JsonNode root, String id) {
+    private IngestRecord example(String model, JsonNode root, String id, DenseX parsed) {
         Optional<Rejection> invalid = validate(model, exampleSchema, "example", root, id);
         if (invalid.isPresent()) {
             return invalid.get();
+        }
+        if (parsed.notNumberAt >= 0) {
+            return new Rejection(model, RejectReason.SCHEMA, "Expected an example record as in schemas/example.schema.json, found: "
+                    + "$.x[" + parsed.notNumberAt + "]: is not a number.", id);
         }
         String task = root.get("task").asText();
         Example.Split split = "eval".equals(root.path("split").asText("train")) ? Example.Split.EVAL : Example.Split.TRAIN;
 
         float[] x = new float[shape.inputSize()];
-        JsonNode dense = root.get("x");
-        if (dense != null) {
-            if (dense.size() != shape.inputSize()) {
+        if (parsed.present) {
+            if (parsed.count != shape.inputSize()) {
                 return new Rejection(model, RejectReason.DIMENSION, "Expected \"x\" with " + shape.inputSize()
-                        + " numbers (engram.model.input-size), found " + dense.size() + ".", id);
+                        + " numbers (engram.model.input-size), found " + parsed.count + ".", id);
             }
             for (int i = 0; i < x.length; i++) {
-                double v = dense.get(i).asDouble();
-                x[i] = (float) v;
+                x[i] = (float) parsed.values[i];
                 if (!Float.isFinite(x[i])) {
                     return new Rejection(model, RejectReason.NON_FINITE, "Expected finite numbers within the float range in \"x\", found "
-                            + dense.get(i).asText() + " at index " + i + ".", id);
+                            + parsed.values[i] + " at index " + i + ".", id);
                 }
             }
         } else {
@@ -192,6 +198,71 @@ public final class RecordDecoder {
             label = index;
         }
         return new Example(model, task, x, label, split, id);
+    }
+
+    /**
+     * The numbers of {@code "x"}, read straight from the parser: a 784-number array as a JSON tree
+     * and through per-item schema validation costs several times a training step. The tree keeps
+     * a one-number stand-in for {@code x}, so the schema still checks that it is a non-empty array.
+     */
+    private static final class DenseX {
+        boolean present;
+        double[] values = new double[0];
+        int count;
+        int notNumberAt = -1;
+
+        void add(double v) {
+            if (count == values.length) {
+                values = java.util.Arrays.copyOf(values, Math.max(16, values.length * 2));
+            }
+            values[count++] = v;
+        }
+    }
+
+    /** Parses an object with {@code "x"} read into {@code dense}; anything else as a tree (errors as Jackson reports them). */
+    private JsonNode read(byte[] value, DenseX dense) throws IOException {
+        try (com.fasterxml.jackson.core.JsonParser p = mapper.getFactory().createParser(value)) {
+            com.fasterxml.jackson.core.JsonToken first = p.nextToken();
+            if (first != com.fasterxml.jackson.core.JsonToken.START_OBJECT) {
+                return mapper.readTree(value); // not an object: the tree path phrases the error
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode root = mapper.createObjectNode();
+            while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
+                String name = p.currentName();
+                com.fasterxml.jackson.core.JsonToken t = p.nextToken();
+                if (name.equals("x") && t == com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
+                    dense.present = true;
+                    dense.count = 0;
+                    dense.notNumberAt = -1;
+                    com.fasterxml.jackson.core.JsonToken item;
+                    while ((item = p.nextToken()) != com.fasterxml.jackson.core.JsonToken.END_ARRAY) {
+                        if (item == com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_INT
+                                || item == com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_FLOAT) {
+                            dense.add(p.getDoubleValue());
+                        } else {
+                            if (dense.notNumberAt < 0) {
+                                dense.notNumberAt = dense.count;
+                            }
+                            dense.add(Double.NaN);
+                            p.skipChildren();
+                        }
+                    }
+                    com.fasterxml.jackson.databind.node.ArrayNode standIn = root.putArray("x");
+                    if (dense.count > 0) {
+                        standIn.add(0);
+                    }
+                } else {
+                    root.set(name, fieldReader.readTree(p));
+                }
+            }
+            if (p.nextToken() != null) {
+                throw new com.fasterxml.jackson.core.JsonParseException(p, "trailing content after the JSON object");
+            }
+            if (!dense.present || root.get("x") == null || !root.get("x").isArray()) {
+                dense.present = false;
+            }
+            return root;
+        }
     }
 
     private Optional<Rejection> validate(String model, JsonSchema schema, String kind, JsonNode root, String id) {
