@@ -36,9 +36,11 @@ public final class ContinualLearners implements LearnerRegistry {
                             .description("Time of each consolidation at a task boundary")
                             .tag("model", id).register(registry)
                             .record(Duration.ofNanos((long) (report.seconds() * 1e9))), clock);
-            Gauge.builder("engram.train.loss", learner, l -> l.status().trainLoss())
-                    .description("Moving average of the per-example training loss")
-                    .tag("model", m).register(registry);
+            // reads the current learner of the model at each scrape, so a rollback's new learner is the one shown
+            Gauge.builder("engram.train.loss", learners, all -> {
+                ContinualLearner current = all.get(m);
+                return current == null ? Double.NaN : current.status().trainLoss();
+            }).description("Moving average of the per-example training loss").tag("model", m).register(registry);
             return learner;
         });
     }
