@@ -110,7 +110,7 @@ public final class Bench {
                     LearnerMethod method = LearnerMethod.valueOf(base.toUpperCase());
                     int buffer = method == LearnerMethod.ER ? erBuffer : method == LearnerMethod.MER ? merBuffer : erBuffer;
                     LearnerSettings settings = settings(spec, method, buffer, 1, null, seed)
-                            .withConsolidation(consolidation(consolidation, options, seed));
+                            .withConsolidation(consolidation(consolidation, options, seed, method));
                     results.add(ProtocolRunner.toJson(runner.run(config, settings, tasks, true)));
                 }
             }
@@ -119,9 +119,13 @@ public final class Bench {
                     for (String lambda : options.getOrDefault("lambdas", "1,10,100,1000,10000").split(",")) {
                         Map<String, String> o = new HashMap<>(options);
                         o.put("lambda", lambda);
-                        LearnerSettings settings = settings(spec, LearnerMethod.ONLINE, 500, 1, null, seed)
+                        LearnerMethod base = LearnerMethod.valueOf(options.getOrDefault("base", "online").toUpperCase());
+                        int buffer = Integer.parseInt(options.getOrDefault("buffer", "500"));
+                        Integer replay = options.containsKey("replay-batch") ? Integer.valueOf(options.get("replay-batch")) : null;
+                        LearnerSettings settings = settings(spec, base, buffer, 1, replay, seed)
                                 .withConsolidation(consolidation(name, o, seed));
-                        results.add(ProtocolRunner.toJson(runner.run(name + " λ=" + lambda, settings, tasks, true)));
+                        results.add(ProtocolRunner.toJson(runner.run(base.name().toLowerCase() + "+" + name + " λ=" + lambda, settings,
+                                tasks, true)));
                     }
                 }
             }
@@ -138,8 +142,13 @@ public final class Bench {
     }
 
     static Consolidators.Settings consolidation(String name, Map<String, String> options, long seed) {
+        return consolidation(name, options, seed, LearnerMethod.ONLINE);
+    }
+
+    static Consolidators.Settings consolidation(String name, Map<String, String> options, long seed, LearnerMethod base) {
         ConsolidationMethod method = ConsolidationMethod.valueOf(name.toUpperCase().replace('-', '_'));
-        double lambda = options.containsKey("lambda") ? Double.parseDouble(options.get("lambda")) : Consolidators.defaultLambda(method);
+        double lambda = options.containsKey("lambda") ? Double.parseDouble(options.get("lambda"))
+                : Consolidators.defaultLambda(method, base);
         return new Consolidators.Settings(method, lambda, Double.parseDouble(options.getOrDefault("damping", "0.001")),
                 Double.parseDouble(options.getOrDefault("decay", "0.9")),
                 LabelMode.valueOf(options.getOrDefault("label-mode", "sampled").toUpperCase()),
