@@ -49,6 +49,10 @@ public final class Pull {
         } catch (ModelTopics.ArtifactMismatchException | IllegalArgumentException e) {
             System.err.println("engram pull: " + e.getMessage());
             System.exit(1);
+        } catch (org.apache.kafka.common.errors.TimeoutException e) {
+            System.err.println("engram pull: Kafka at " + bootstrap + " did not answer in time (" + e.getMessage()
+                    + "); is it running, and is --bootstrap (or ENGRAM_KAFKA_BOOTSTRAP_SERVERS) right?");
+            System.exit(1);
         } catch (IOException | RuntimeException e) {
             System.err.println("engram pull: " + e);
             System.exit(1);
