@@ -155,7 +155,8 @@ public final class Bench {
                 Integer.parseInt(options.getOrDefault("samples", "1000")), seed + 17);
     }
 
-    static LearnerSettings settings(MlpSpec spec, LearnerMethod method, int buffer, int batchSize, Integer replayBatch, long seed) {
+    /** Benchmark settings: the method's defaults of ALGORITHMS.md, reservoir buffer, the JVM kernel, no consolidation. */
+    public static LearnerSettings settings(MlpSpec spec, LearnerMethod method, int buffer, int batchSize, Integer replayBatch, long seed) {
         return new LearnerSettings(spec, seed, method, LearnerSettings.defaultLearningRate(method), batchSize, buffer,
                 replayBatch != null ? replayBatch : LearnerSettings.defaultReplayBatch(method, buffer),
                 ReplayPolicy.RESERVOIR, 0.03f, 1.0f, 10, Kernel.JVM,

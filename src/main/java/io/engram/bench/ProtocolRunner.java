@@ -134,8 +134,4 @@ public final class ProtocolRunner {
         }
         return json;
     }
-
-    static List<Object> list(Object... values) {
-        return new ArrayList<>(List.of(values));
-    }
 }

@@ -13,11 +13,9 @@ import io.engram.ingest.Example;
 import io.engram.learn.Activation;
 import io.engram.learn.ContinualLearner;
 import io.engram.learn.JvmMlp;
-import io.engram.learn.Kernel;
 import io.engram.learn.LearnerSettings;
 import io.engram.learn.MlpSpec;
 import io.engram.learn.VersionSink;
-import io.engram.replay.ReplayPolicy;
 import java.io.DataInputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,9 +79,8 @@ public final class Timings {
         System.out.printf("K-FAC consolidation: factors %.0f ms + eigendecompositions %.0f ms (medians of %d)%n",
                 median(factors), median(eigen), repeats);
 
-        LearnerSettings settings = new LearnerSettings(spec, 1, LearnerMethod.MER, 0.03f, 1, 5120, 10, ReplayPolicy.RESERVOIR,
-                0.03f, 1f, 10, Kernel.JVM, new Consolidators.Settings(ConsolidationMethod.KFAC, 10, 0.001, 0.9, LabelMode.SAMPLED,
-                1000, 2), new LearnerSettings.EvaluationSettings(1000, 1000, 0, 0));
+        LearnerSettings settings = Bench.settings(spec, LearnerMethod.MER, 5120, 1, 10, 1)
+                .withConsolidation(new Consolidators.Settings(ConsolidationMethod.KFAC, 10, 0.001, 0.9, LabelMode.SAMPLED, 1000, 2));
         ContinualLearner learner = new ContinualLearner("m", settings, MetricsSink.NONE, VersionSink.NONE,
                 ContinualLearner.Listener.NONE, Clock.systemUTC());
         for (int i = 0; i < 6000; i++) {

@@ -51,10 +51,6 @@ public final class Outbox {
         this.transactional = transactional;
     }
 
-    public boolean isTransactional() {
-        return transactional;
-    }
-
     /**
      * While suppressed, sends are dropped: the records being handled are replayed after a restart
      * to rebuild state, and their outputs were already committed before it.

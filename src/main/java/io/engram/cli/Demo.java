@@ -6,15 +6,10 @@ import io.engram.bench.FashionMnist;
 import io.engram.bench.ProtocolRunner;
 import io.engram.bench.TaskStream;
 import io.engram.broker.KafkaClients;
-import io.engram.config.ConsolidationMethod;
 import io.engram.config.LearnerMethod;
-import io.engram.consolidate.Consolidators;
-import io.engram.consolidate.LabelMode;
 import io.engram.learn.Activation;
-import io.engram.learn.Kernel;
 import io.engram.learn.LearnerSettings;
 import io.engram.learn.MlpSpec;
-import io.engram.replay.ReplayPolicy;
 import java.io.PrintStream;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -103,10 +98,7 @@ public final class Demo {
         }
         out.println("\nFine-tuning (plain SGD, no replay, no consolidation) on the same stream, learner only, for comparison...");
         MlpSpec spec = new MlpSpec(784, List.of(100, 100), 10, Activation.RELU);
-        LearnerSettings fineTuning = new LearnerSettings(spec, 42, LearnerMethod.ONLINE, LearnerSettings.defaultLearningRate(LearnerMethod.ONLINE),
-                1, 200, 1, ReplayPolicy.RESERVOIR, 0.03f, 1f, 10, Kernel.JVM,
-                new Consolidators.Settings(ConsolidationMethod.NONE, 0, 0.001, 0.9, LabelMode.SAMPLED, 1000, 1),
-                LearnerSettings.EvaluationSettings.DEFAULT);
+        LearnerSettings fineTuning = io.engram.bench.Bench.settings(spec, LearnerMethod.ONLINE, 200, 1, 1, 42);
         ProtocolRunner.Result baseline = new ProtocolRunner(data, stream, new PrintStream(java.io.OutputStream.nullOutputStream()))
                 .run("fine-tuning", fineTuning, stream.tasks(), true);
         out.printf("%n%-28s %8s %8s %8s %8s %11s%n", "", "ACC", "LA", "BWT", "FWT", "forgetting");

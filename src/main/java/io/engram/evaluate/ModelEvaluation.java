@@ -6,7 +6,6 @@ import io.engram.learn.MlpSpec;
 import io.engram.learn.Network;
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -121,14 +120,5 @@ public final class ModelEvaluation {
         sets.readFrom(in);
         matrix.readFrom(in);
         prequential.readFrom(in);
-    }
-
-    /** Sizes of the evaluation sets, by task column. */
-    public List<Integer> setSizes() {
-        List<Integer> sizes = new ArrayList<>();
-        for (int j = 0; j < matrix.tasks().size(); j++) {
-            sizes.add(sets.size(j));
-        }
-        return sizes;
     }
 }

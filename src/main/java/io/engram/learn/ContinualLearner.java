@@ -80,11 +80,10 @@ public final class ContinualLearner implements Learner {
             evaluation.prequential(argmax(probabilities) == example.label());
         }
         float loss = core.observe(example.x(), 0, example.label(), task);
-        // divergence guard: a forward pass after the step; NaN or ∞ here means the step broke the network
-        core.network().predict(example.x(), 0, probabilities);
-        if (Float.isInfinite(loss) || !finite(probabilities) || !core.network().isFinite()) { // NaN loss = no step yet
+        // divergence guard on the parameters themselves (outputs can hide it: ReLU maps NaN to 0); NaN loss = no step yet
+        if (Float.isInfinite(loss) || !core.network().isFinite()) {
             throw new DivergedException("model " + model + " diverged on a train example of task " + example.task()
-                    + " (loss " + loss + "): the network's outputs are no longer finite");
+                    + " (loss " + loss + "): its weights are no longer finite");
         }
         record(example.task(), loss);
         trained++;
@@ -192,10 +191,6 @@ public final class ContinualLearner implements Learner {
         float[] p = new float[settings.spec().classes()];
         core.network().predict(x, 0, p);
         return p;
-    }
-
-    public LearnerSettings settings() {
-        return settings;
     }
 
     private int taskIndex(String task) {

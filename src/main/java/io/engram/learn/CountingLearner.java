@@ -41,20 +41,4 @@ public final class CountingLearner implements Learner {
     public synchronized LearnerStatus status() {
         return new LearnerStatus(trained.get(), kept.get(), List.of(), List.copyOf(endedTasks), publishes.get(), Double.NaN);
     }
-
-    public long trained() {
-        return trained.get();
-    }
-
-    public long kept() {
-        return kept.get();
-    }
-
-    public long publishes() {
-        return publishes.get();
-    }
-
-    public synchronized List<String> endedTasks() {
-        return List.copyOf(endedTasks);
-    }
 }

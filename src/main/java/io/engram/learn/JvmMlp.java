@@ -99,11 +99,6 @@ public final class JvmMlp implements Network {
         return maxBatch;
     }
 
-    /** The live parameter vector (no copy); for kernels of this package only. */
-    float[] rawParameters() {
-        return params;
-    }
-
     @Override
     public float step(Batch batch, float learningRate) {
         float loss = forward(batch);

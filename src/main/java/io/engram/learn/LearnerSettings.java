@@ -64,12 +64,6 @@ public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, flo
                 c.damping(), c.decay(), c.labelMode(), c.samples(), config.model().seed() + 17);
     }
 
-    /** The same settings with another method, its default step size and replay batch. */
-    public LearnerSettings withMethod(LearnerMethod other) {
-        return new LearnerSettings(spec, seed, other, defaultLearningRate(other), batchSize, replayCapacity,
-                defaultReplayBatch(other, replayCapacity), replayPolicy, merBeta, merGamma, merBatches, kernel, consolidation, evaluation);
-    }
-
     /** The same settings with another step size. */
     public LearnerSettings withLearningRate(float rate) {
         return new LearnerSettings(spec, seed, method, rate, batchSize, replayCapacity, replayBatch, replayPolicy,

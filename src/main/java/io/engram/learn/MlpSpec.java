@@ -1,6 +1,5 @@
 package io.engram.learn;
 
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -60,9 +59,5 @@ public record MlpSpec(int inputSize, List<Integer> hidden, int classes, Activati
     public String toString() {
         return inputSize + "-" + String.join("-", hidden.stream().map(String::valueOf).toList()) + "-" + classes
                 + " (" + activation.code() + ")";
-    }
-
-    static int[] copy(int[] a) {
-        return Arrays.copyOf(a, a.length);
     }
 }

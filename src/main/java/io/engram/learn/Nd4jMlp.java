@@ -207,7 +207,8 @@ public final class Nd4jMlp implements Network {
 
     @Override
     public boolean isFinite() {
-        return Float.isFinite(params.norm2Number().floatValue() * params.norm2Number().floatValue());
+        float norm = params.norm2Number().floatValue();
+        return Float.isFinite(norm * norm);
     }
 
     @Override

@@ -54,10 +54,20 @@ final class ScalarKernels implements Kernels {
     @Override
     public void dot4x4(float[] w, int wo, int stride, float[] x0, int o0, float[] x1, int o1, float[] x2, int o2,
             float[] x3, int o3, int n, float[] out) {
-        float[] four = new float[4];
         for (int k = 0; k < 4; k++) {
-            dot4(w, wo + k * stride, x0, o0, x1, o1, x2, o2, x3, o3, n, four);
-            System.arraycopy(four, 0, out, 4 * k, 4);
+            int row = wo + k * stride;
+            float s0 = 0f, s1 = 0f, s2 = 0f, s3 = 0f;
+            for (int i = 0; i < n; i++) {
+                float wi = w[row + i];
+                s0 += wi * x0[o0 + i];
+                s1 += wi * x1[o1 + i];
+                s2 += wi * x2[o2 + i];
+                s3 += wi * x3[o3 + i];
+            }
+            out[4 * k] = s0;
+            out[4 * k + 1] = s1;
+            out[4 * k + 2] = s2;
+            out[4 * k + 3] = s3;
         }
     }
 

@@ -8,15 +8,13 @@ import io.engram.broker.KafkaClients;
 import io.engram.broker.Outbox;
 import io.engram.broker.TopicSetup;
 import io.engram.broker.Topics;
-import io.engram.ingest.Example;
 import io.engram.ingest.IngestLoop;
 import io.engram.ingest.IngestMetrics;
 import io.engram.ingest.RecordDecoder;
 import io.engram.learn.DivergedException;
-import io.engram.learn.Learner;
 import io.engram.learn.LearnerRegistry;
-import io.engram.learn.LearnerStatus;
 import io.engram.support.Await;
+import io.engram.support.IdLearner;
 import io.engram.support.TestRecords;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
@@ -43,34 +41,8 @@ class DivergenceIT {
     @Inject
     KafkaAccess kafka;
 
-    /** Learns ids; "poison" diverges it. Its state is what rollback resets. */
-    static final class IdLearner implements Learner {
-        final List<String> learned = new ArrayList<>();
-
-        @Override
-        public void train(Example example) {
-            if ("poison".equals(example.id())) {
-                throw new DivergedException("diverged on purpose");
-            }
-            learned.add(example.id());
-        }
-
-        @Override
-        public void keepForEvaluation(Example example) {
-        }
-
-        @Override
-        public void endTask(String task) {
-        }
-
-        @Override
-        public void publish() {
-        }
-
-        @Override
-        public LearnerStatus status() {
-            return new LearnerStatus(learned.size(), 0, List.of(), List.of(), 0, Double.NaN);
-        }
+    private static IdLearner poisonable() {
+        return new IdLearner("poison", () -> new DivergedException("diverged on purpose"));
     }
 
     @Test
@@ -88,18 +60,9 @@ class DivergenceIT {
         byte[] poison = utf8("{\"task\":\"t\",\"x\":[0,0,0,1],\"y\":1,\"id\":\"poison\"}");
         records.add(5, poison);
 
-        IdLearner[] current = {new IdLearner()};
-        LearnerRegistry registry = new LearnerRegistry() {
-            @Override
-            public Learner forModel(String model) {
-                return current[0];
-            }
-
-            @Override
-            public Map<String, Learner> all() {
-                return Map.of("m", current[0]);
-            }
-        };
+        // learns ids; "poison" diverges it; its state is what a rollback resets
+        IdLearner[] current = {poisonable()};
+        LearnerRegistry registry = IdLearner.registry(() -> current[0]);
         int[] rollbacks = {0};
         try (KafkaProducer<byte[], byte[]> producer = clients.transactionalProducer("diverge-it", run + "tx")) {
             Outbox outbox = Outbox.transactional(producer);
@@ -109,19 +72,19 @@ class DivergenceIT {
                     new IngestLoop.Settings(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(1), true));
             loop.setRollback(() -> {
                 rollbacks[0]++;
-                current[0] = new IdLearner(); // no checkpoint: back to nothing, replay from the beginning
+                current[0] = poisonable(); // no checkpoint: back to nothing, replay from the beginning
                 return Map.of();
             });
             Thread thread = new Thread(loop, "diverge-it");
             thread.start();
             TestRecords.produce(clients, topics.examples(), "m", records);
             Await.until(Duration.ofSeconds(60), "10 good records learned once after the rollback",
-                    () -> current[0].learned.size() == 10, () -> current[0].learned + " rollbacks " + rollbacks[0]);
+                    () -> current[0].learned().size() == 10, () -> current[0].learned() + " rollbacks " + rollbacks[0]);
             loop.stop();
             thread.join(10_000);
         }
         assertThat(rollbacks[0]).isEqualTo(1);
-        assertThat(current[0].learned).containsExactly("r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9");
+        assertThat(current[0].learned()).containsExactly("r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9");
         List<ConsumerRecord<byte[], byte[]>> letters = TestRecords.readAll(clients, topics.deadLetters());
         assertThat(letters).hasSize(1);
         assertThat(TestRecords.header(letters.get(0), "engram.error.reason")).isEqualTo("diverged");

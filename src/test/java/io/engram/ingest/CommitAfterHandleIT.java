@@ -8,8 +8,8 @@ import io.engram.broker.KafkaClients;
 import io.engram.broker.Topics;
 import io.engram.broker.TopicSetup;
 import io.engram.learn.CountingLearners;
-import io.engram.learn.Learner;
 import io.engram.support.Await;
+import io.engram.support.IdLearner;
 import io.engram.support.TestRecords;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
@@ -53,44 +53,9 @@ class CommitAfterHandleIT {
         }
         TopicPartition tp = new TopicPartition(topics.examples(), 0);
 
-        List<String> seen = new ArrayList<>();
-        Learner failing = new Learner() {
-            @Override
-            public void train(Example example) {
-                if ("boom".equals(example.id())) {
-                    throw new IllegalStateException("learner failure on purpose");
-                }
-                seen.add(example.id());
-            }
-
-            @Override
-            public void keepForEvaluation(Example example) {
-            }
-
-            @Override
-            public void endTask(String task) {
-            }
-
-            @Override
-            public void publish() {
-            }
-
-            @Override
-            public io.engram.learn.LearnerStatus status() {
-                return new io.engram.learn.LearnerStatus(seen.size(), 0, List.of(), List.of(), 0, Double.NaN);
-            }
-        };
-        io.engram.learn.LearnerRegistry failingRegistry = new io.engram.learn.LearnerRegistry() {
-            @Override
-            public Learner forModel(String model) {
-                return failing;
-            }
-
-            @Override
-            public java.util.Map<String, Learner> all() {
-                return java.util.Map.of("m", failing);
-            }
-        };
+        IdLearner failing = new IdLearner("boom", () -> new IllegalStateException("learner failure on purpose"));
+        io.engram.learn.LearnerRegistry failingRegistry = IdLearner.registry(() -> failing);
+        List<String> seen = failing.learned();
         try (KafkaProducer<byte[], byte[]> dlq = transactional
                 ? clients.transactionalProducer("commit-it-dlq", run + "tx") : clients.producer("commit-it-dlq")) {
             io.engram.broker.Outbox outbox = transactional ? io.engram.broker.Outbox.transactional(dlq) : io.engram.broker.Outbox.plain(dlq);
@@ -115,7 +80,7 @@ class CommitAfterHandleIT {
             secondThread.start();
             long expected = 10 - committed;
             Await.until(WAIT, expected + " records redelivered from offset " + committed,
-                    () -> counting.forModel("m").trained() == expected, () -> counting.forModel("m").trained());
+                    () -> counting.forModel("m").status().trained() == expected, () -> counting.forModel("m").status().trained());
             Await.until(WAIT, "all 10 committed", () -> committed(clients, group, tp) == 10, () -> committed(clients, group, tp));
             second.stop();
             secondThread.join(10_000);
