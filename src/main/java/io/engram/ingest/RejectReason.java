@@ -21,7 +21,17 @@ public enum RejectReason {
     /** {@code type} is none of example, task_end, publish. */
     UNKNOWN_TYPE,
     /** Learning from the record made the model's outputs non-finite; the learner was rolled back. */
-    DIVERGED;
+    DIVERGED,
+    /** The key is not a model id: 1..128 characters of {@code [A-Za-z0-9._-]} ({@code :} separates output keys). */
+    INVALID_MODEL_ID,
+    /** A new model id, and the instance already holds {@code engram.ingest.max-models} models. */
+    TOO_MANY_MODELS,
+    /** A new task name, and the model already has {@code engram.learner.max-tasks} tasks. */
+    TOO_MANY_TASKS,
+    /** An input value outside {@code engram.ingest.input-min}..{@code input-max}. */
+    OUT_OF_RANGE,
+    /** The learner's spike guard refused the step: its loss or gradient was far beyond the recent ones. */
+    OUTLIER;
 
     /** The wire form, e.g. {@code invalid_json}. */
     public String code() {
