@@ -67,11 +67,13 @@ public class KafkaAccess {
      * transactions initialised, fencing any older instance with the same id) on first call.
      */
     public synchronized Outbox outbox() {
-        if (outbox == null) {
+        if (outbox == null || outbox.discarded()) {
             String id = config.kafka().transactionalId().orElse(config.kafka().groupId() + "-outputs");
-            outputProducer = clients().transactionalProducer("engram-outputs", id);
+            outbox = null;
+            outputProducer = clients().transactionalProducer("engram-outputs", id,
+                    (int) config.kafka().transactionTimeout().toMillis());
             try {
-                outbox = Outbox.transactional(outputProducer);
+                outbox = Outbox.transactional(outputProducer, config.publish().maxOutputBytes());
             } catch (RuntimeException e) {
                 outputProducer.close(java.time.Duration.ZERO);
                 outputProducer = null;

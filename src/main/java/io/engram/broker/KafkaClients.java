@@ -78,6 +78,11 @@ public final class KafkaClients {
 
     /** A consumer with manual offset control that reads only committed transactional data. */
     public KafkaConsumer<byte[], byte[]> consumer(String groupId, String clientId) {
+        return consumer(groupId, clientId, 2000);
+    }
+
+    /** The same with at most {@code maxPollRecords} records per poll (the ingest loop's batch bound). */
+    public KafkaConsumer<byte[], byte[]> consumer(String groupId, String clientId, int maxPollRecords) {
         Properties p = common(clientId);
         p.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
         p.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
@@ -85,7 +90,7 @@ public final class KafkaClients {
         p.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
         // large batches: each committed batch is one transaction, whose cost (a few ms) is shared by its records;
         // a 784-pixel example is ~5 KB of JSON, so the default 1 MiB per partition fetch held only ~200 of them
-        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 2000);
+        p.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, maxPollRecords);
         p.put(ConsumerConfig.MAX_PARTITION_FETCH_BYTES_CONFIG, 16 * 1024 * 1024);
         p.put(ConsumerConfig.FETCH_MAX_BYTES_CONFIG, 64 * 1024 * 1024);
         // a restarted instance gets its partitions back after this much silence of the dead one (default 45 s)
@@ -103,9 +108,14 @@ public final class KafkaClients {
 
     /** A transactional producer: idempotent, acks=all, with {@code transactional.id}. */
     public KafkaProducer<byte[], byte[]> transactionalProducer(String clientId, String transactionalId) {
+        return transactionalProducer(clientId, transactionalId, 60_000);
+    }
+
+    /** The same with {@code transaction.timeout.ms}: the broker aborts a transaction open longer. */
+    public KafkaProducer<byte[], byte[]> transactionalProducer(String clientId, String transactionalId, int transactionTimeoutMs) {
         Properties p = producerProperties(clientId);
         p.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, transactionalId);
-        p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 60_000);
+        p.put(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, transactionTimeoutMs);
         return new KafkaProducer<>(p);
     }
 

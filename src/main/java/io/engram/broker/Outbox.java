@@ -32,23 +32,76 @@ public final class Outbox {
     private final List<Future<RecordMetadata>> pending = new ArrayList<>();
     private final List<Runnable> afterCommit = new ArrayList<>();
     private final List<Runnable> afterAbort = new ArrayList<>();
+    private final int maxOutputBytes;
     private boolean open;
     private boolean suppressed;
+    private boolean discarded;
+    private long openedAtNanos;
+
+    /** The default bound on one output record, under the broker's default 1 MiB message limit. */
+    public static final int DEFAULT_MAX_OUTPUT_BYTES = 1_000_000;
+
+    /** An output record larger than the bound: a bug in what the service builds, never sent. */
+    public static final class OutputTooLargeException extends IllegalStateException {
+        public OutputTooLargeException(String message) {
+            super(message);
+        }
+    }
 
     /** A transactional outbox; the producer must have a {@code transactional.id}. */
     public static Outbox transactional(Producer<byte[], byte[]> producer) {
+        return transactional(producer, DEFAULT_MAX_OUTPUT_BYTES);
+    }
+
+    /** A transactional outbox that refuses records over {@code maxOutputBytes} (key, value and headers). */
+    public static Outbox transactional(Producer<byte[], byte[]> producer, int maxOutputBytes) {
         producer.initTransactions();
-        return new Outbox(producer, true);
+        return new Outbox(producer, true, maxOutputBytes);
     }
 
     /** An outbox whose offsets the consumer commits after the sends are acknowledged. */
     public static Outbox plain(Producer<byte[], byte[]> producer) {
-        return new Outbox(producer, false);
+        return new Outbox(producer, false, DEFAULT_MAX_OUTPUT_BYTES);
     }
 
-    private Outbox(Producer<byte[], byte[]> producer, boolean transactional) {
+    private Outbox(Producer<byte[], byte[]> producer, boolean transactional, int maxOutputBytes) {
         this.producer = producer;
         this.transactional = transactional;
+        this.maxOutputBytes = maxOutputBytes;
+    }
+
+    /**
+     * Lets go of the producer after it was fenced or entered an error state: it is closed without
+     * waiting, and the owner of the outbox makes a new one.
+     */
+    public void discard() {
+        discarded = true;
+        open = false;
+        pending.clear();
+        afterCommit.clear();
+        List<Runnable> aborted = new ArrayList<>(afterAbort);
+        afterAbort.clear();
+        aborted.forEach(Runnable::run);
+        try {
+            producer.close(java.time.Duration.ZERO);
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(Outbox.class).debug("Closing a discarded producer: {}", e.toString());
+        }
+    }
+
+    public boolean discarded() {
+        return discarded;
+    }
+
+    /** How long the open transaction has been open; 0 when none is. */
+    public long transactionAgeNanos() {
+        return open ? System.nanoTime() - openedAtNanos : 0;
+    }
+
+    private void begin() {
+        producer.beginTransaction();
+        open = true;
+        openedAtNanos = System.nanoTime();
     }
 
     /**
@@ -68,9 +121,16 @@ public final class Outbox {
         if (suppressed) {
             return java.util.concurrent.CompletableFuture.completedFuture(null);
         }
+        int size = (record.key() == null ? 0 : record.key().length) + (record.value() == null ? 0 : record.value().length);
+        for (org.apache.kafka.common.header.Header h : record.headers()) {
+            size += h.key().length() + (h.value() == null ? 0 : h.value().length);
+        }
+        if (size > maxOutputBytes) {
+            throw new OutputTooLargeException("An output record for " + record.topic() + " has " + size + " bytes, more than "
+                    + maxOutputBytes + " (engram.publish.max-output-bytes); it is not sent");
+        }
         if (transactional && !open) {
-            producer.beginTransaction();
-            open = true;
+            begin();
         }
         Future<RecordMetadata> future = producer.send(record);
         pending.add(future);
@@ -107,11 +167,12 @@ public final class Outbox {
         }
         if (transactional) {
             if (!open) {
-                producer.beginTransaction();
-                open = true;
+                begin();
             }
-            org.apache.kafka.clients.consumer.ConsumerGroupMetadata group = consumer.groupMetadata();
-            retryWhileTimingOut(() -> producer.sendOffsetsToTransaction(offsets, group), "sending offsets");
+            if (!offsets.isEmpty()) {
+                org.apache.kafka.clients.consumer.ConsumerGroupMetadata group = consumer.groupMetadata();
+                retryWhileTimingOut(() -> producer.sendOffsetsToTransaction(offsets, group), "sending offsets");
+            }
             // a commit that timed out must be retried, not aborted: the broker may have committed it already
             retryWhileTimingOut(producer::commitTransaction, "committing");
             open = false;

@@ -66,6 +66,15 @@ public interface EngramConfig {
         @WithDefault("60")
         int everySeconds();
 
+        /**
+         * Shortest time between two checkpoints taken because a version went out or records
+         * accumulated (a burst of versions does not write one checkpoint each); the shutdown
+         * checkpoint and the one after a rollback's replay are always written.
+         */
+        @WithName("min-interval")
+        @WithDefault("30s")
+        Duration minInterval();
+
         /** Checkpoint files kept; older ones are deleted. */
         @WithDefault("3")
         int keep();
@@ -82,13 +91,33 @@ public interface EngramConfig {
         @WithDefault("524288")
         int chunkBytes();
 
+        /**
+         * Version triggers (task ends, publish records, periodic) of one model that arrive within
+         * this interval of its last version fold into one version; 0 folds only the triggers of one
+         * batch. Metrics events still go out at every task end.
+         */
+        @WithName("min-interval")
+        @WithDefault("0s")
+        Duration minInterval();
+
+        /**
+         * Largest record the service writes (manifest, metrics event, dead letter, chunk); checked
+         * before each send so a batch never fails on the broker's message limit (1 MiB by default).
+         */
+        @WithName("max-output-bytes")
+        @WithDefault("1000000")
+        int maxOutputBytes();
+
         /** The guard of the {@code stable} alias. */
         Stable stable();
 
         interface Stable {
-            /** Lowest ACC (prequential accuracy where no task has an eval set) a version needs to become stable. */
+            /**
+             * Lowest ACC a version needs to become stable; ACC comes from the tasks' evaluation
+             * sets, so a model without evaluated tasks is never stable.
+             */
             @WithName("min-acc")
-            @WithDefault("0.0")
+            @WithDefault("0.5")
             double minAcc();
 
             /** Highest forgetting a version may show to become stable. */
@@ -108,6 +137,22 @@ public interface EngramConfig {
         @WithName("prequential-window")
         @WithDefault("1000")
         int prequentialWindow();
+
+        /**
+         * Eval examples kept per model over all its tasks: when the tasks' sets together would
+         * exceed it, every set is cut to an equal share by uniform sampling.
+         */
+        @WithName("max-examples")
+        @WithDefault("10000")
+        int maxExamples();
+
+        /**
+         * Tasks shown in full in each metrics event and manifest (the matrix of the most recent
+         * ones) and as {@code engram_task_accuracy} series; the figures always cover every task.
+         */
+        @WithName("matrix-window")
+        @WithDefault("20")
+        int matrixWindow();
 
         /** A metrics event every this many train examples, besides one at every task end; 0 turns them off. */
         @WithName("every-examples")
@@ -145,6 +190,14 @@ public interface EngramConfig {
         @WithName("request-timeout")
         @WithDefault("10s")
         Duration requestTimeout();
+
+        /**
+         * {@code transaction.timeout.ms} of the output producer: the broker aborts a transaction
+         * open longer. {@code engram.ingest.batch-duration} must stay well inside it.
+         */
+        @WithName("transaction-timeout")
+        @WithDefault("60s")
+        Duration transactionTimeout();
 
         interface Embedded {
             /** Client port of the embedded broker; 0 picks a free port. */
@@ -236,6 +289,14 @@ public interface EngramConfig {
         @WithDefault("auto")
         io.engram.learn.Kernel kernel();
 
+        /**
+         * Tasks one model may have; a record naming a further task is dead-lettered as
+         * {@code too_many_tasks}.
+         */
+        @WithName("max-tasks")
+        @WithDefault("256")
+        int maxTasks();
+
         /** MER's Reptile rates and batches. */
         Mer mer();
 
@@ -294,6 +355,36 @@ public interface EngramConfig {
         @WithName("task-switch-ends-task")
         @WithDefault("true")
         boolean taskSwitchEndsTask();
+
+        /**
+         * Longest time one batch of records is handled before it is committed (the time of
+         * consolidations, evaluations and versions counts); the rest of the poll is handled in
+         * the next batch. At most a third of {@code engram.kafka.transaction-timeout}.
+         */
+        @WithName("batch-duration")
+        @WithDefault("5s")
+        Duration batchDuration();
+
+        /** Most records in one batch (also the consumer's {@code max.poll.records}). */
+        @WithName("batch-records")
+        @WithDefault("2000")
+        int batchRecords();
+
+        /**
+         * Models one instance holds; a record of a further model id is dead-lettered as
+         * {@code too_many_models}. Each model costs its learner's memory (README, Limits and safety).
+         */
+        @WithName("max-models")
+        @WithDefault("8")
+        int maxModels();
+
+        /** Smallest input value accepted; below it, {@code out_of_range}. Unset: any finite value. */
+        @WithName("input-min")
+        java.util.OptionalDouble inputMin();
+
+        /** Largest input value accepted; above it, {@code out_of_range}. Unset: any finite value. */
+        @WithName("input-max")
+        java.util.OptionalDouble inputMax();
 
         /** Longest wait of one poll of the consumer. */
         @WithName("poll-timeout")

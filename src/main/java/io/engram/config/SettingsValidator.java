@@ -111,7 +111,40 @@ public final class SettingsValidator {
         atLeast(problems, "engram.checkpoint.every-seconds", config.checkpoint().everySeconds(), 1);
         atLeast(problems, "engram.checkpoint.keep", config.checkpoint().keep(), 2);
 
+        range(problems, "engram.learner.max-tasks", config.learner().maxTasks(), 1, 100_000, "1 to 100000");
+        range(problems, "engram.evaluation.max-examples", config.evaluation().maxExamples(), 1, 100_000_000, "1 to 100000000");
+        range(problems, "engram.evaluation.matrix-window", config.evaluation().matrixWindow(), 1, 200, "1 to 200");
+        if (config.publish().minInterval().isNegative()) {
+            problems.add(message("engram.publish.min-interval", config.publish().minInterval(), "a duration >= 0"));
+        }
+        range(problems, "engram.publish.max-output-bytes", config.publish().maxOutputBytes(), 64 * 1024, 64 * 1024 * 1024,
+                "65536 to 67108864 bytes (at most the topics' max.message.bytes)");
+        if (config.checkpoint().minInterval().isNegative()) {
+            problems.add(message("engram.checkpoint.min-interval", config.checkpoint().minInterval(), "a duration >= 0"));
+        }
+        if (config.publish().stable().minAcc() <= 0 || config.publish().stable().minAcc() > 1) {
+            problems.add(message("engram.publish.stable.min-acc", config.publish().stable().minAcc(),
+                    "a number in (0, 1]: stable needs an evaluated accuracy"));
+        }
+
         EngramConfig.Ingest ingest = config.ingest();
+        java.time.Duration txTimeout = kafka.transactionTimeout();
+        if (txTimeout.compareTo(java.time.Duration.ofSeconds(3)) < 0 || txTimeout.compareTo(java.time.Duration.ofMinutes(15)) > 0) {
+            problems.add(message("engram.kafka.transaction-timeout", txTimeout,
+                    "3s to 15m (and at most the broker's transaction.max.timeout.ms)"));
+        }
+        if (ingest.batchDuration().isNegative() || ingest.batchDuration().isZero()
+                || ingest.batchDuration().multipliedBy(3).compareTo(txTimeout) > 0) {
+            problems.add(message("engram.ingest.batch-duration", ingest.batchDuration(),
+                    "a positive duration of at most a third of engram.kafka.transaction-timeout (" + txTimeout + ")"));
+        }
+        range(problems, "engram.ingest.batch-records", ingest.batchRecords(), 1, 100_000, "1 to 100000");
+        range(problems, "engram.ingest.max-models", ingest.maxModels(), 1, 100_000, "1 to 100000");
+        if (ingest.inputMin().isPresent() && ingest.inputMax().isPresent()
+                && !(ingest.inputMin().getAsDouble() < ingest.inputMax().getAsDouble())) {
+            problems.add(message("engram.ingest.input-max", ingest.inputMax().getAsDouble(),
+                    "a number greater than engram.ingest.input-min (" + ingest.inputMin().getAsDouble() + ")"));
+        }
         range(problems, "engram.ingest.max-record-bytes", ingest.maxRecordBytes(), 2, 64 * 1024 * 1024,
                 "2 to 67108864 bytes");
         if (ingest.pollTimeout().isNegative() || ingest.pollTimeout().isZero()) {

@@ -16,7 +16,11 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.OffsetAndMetadata;
 import io.engram.broker.Outbox;
+import org.apache.kafka.common.errors.InvalidProducerEpochException;
 import org.apache.kafka.common.errors.ProducerFencedException;
+import io.engram.learn.DivergedException;
+import io.engram.learn.ModelLimitException;
+import io.engram.learn.OutlierException;
 import org.apache.kafka.common.KafkaException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.AuthenticationException;
@@ -36,6 +40,17 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Offsets are committed only after every record before them was handed to its learner or its
  * dead letter was acknowledged by the broker.
+ *
+ * <p>Batches are bounded by time ({@link Settings#batchDuration()}) and count: whatever the method,
+ * the model or the machine, a batch commits far inside the transaction timeout; records of the
+ * poll that did not fit are consumed again in the next batch. If the broker still aborts our
+ * transaction (a stalled machine) and fences the producer, or the producer enters an error state,
+ * the loop makes a new producer, rolls the learners back to the checkpoint and replays; only a
+ * fencing of a young transaction, which means another instance took the transactional id, stops it.
+ *
+ * <p>An unexpected error (or an {@link OutOfMemoryError}) in one model's learner parks that model:
+ * its learner is let go, its records are dead-lettered as {@code model_parked} until the instance
+ * restarts, and the other models go on.
  */
 public final class IngestLoop implements Runnable {
 
@@ -76,8 +91,22 @@ public final class IngestLoop implements Runnable {
     /**
      * @param taskSwitchEndsTask whether a train example of another task ends the current one
      */
-    public record Settings(Duration pollTimeout, Duration backoff, Duration maxBackoff, boolean taskSwitchEndsTask) {
+    public record Settings(Duration pollTimeout, Duration backoff, Duration maxBackoff, boolean taskSwitchEndsTask,
+            Duration batchDuration, int batchRecords, Duration transactionTimeout) {
+
+        /** Defaults for the bounds of a batch (5 s, 2000 records, 60 s transactions). */
+        public Settings(Duration pollTimeout, Duration backoff, Duration maxBackoff, boolean taskSwitchEndsTask) {
+            this(pollTimeout, backoff, maxBackoff, taskSwitchEndsTask, Duration.ofSeconds(5), 2000, Duration.ofSeconds(60));
+        }
     }
+
+    /** A model set aside after an unexpected error in its learner. */
+    public record Parked(String model, String reason, java.time.Instant since) {
+    }
+
+    private final Map<String, Parked> parked = new java.util.concurrent.ConcurrentHashMap<>();
+    private boolean checkpointDue;
+    private long recoveries;
 
     /**
      * @param prepare run until it succeeds before consuming (creates the topics); may throw
@@ -189,9 +218,6 @@ public final class IngestLoop implements Runnable {
                     backoff = settings.backoff();
                 } catch (WakeupException e) {
                     // stop() was called; the loop condition ends it
-                } catch (ProducerFencedException e) {
-                    throw new IllegalStateException("another Engram instance with the same transactional id took over "
-                            + "(producer fenced); this one stops so outputs are never written twice", e);
                 } catch (AuthenticationException | AuthorizationException e) {
                     backoff = waitForBroker(BrokerAccessException.from(e).getMessage(), e, backoff);
                 } catch (KafkaException | BrokerAccessException | java.util.concurrent.ExecutionException e) {
@@ -222,6 +248,9 @@ public final class IngestLoop implements Runnable {
     }
 
     private void pollOnce() throws java.util.concurrent.ExecutionException, InterruptedException {
+        if (outbox.discarded()) {
+            renewOutbox(); // may throw while the broker is away; tried again on the next pass
+        }
         if (pendingRollback) {
             rollBack(); // may throw while the broker is still away; tried again on the next pass
             pendingRollback = false;
@@ -232,10 +261,16 @@ public final class IngestLoop implements Runnable {
             state = State.RUNNING;
             lastError = null;
         }
-        if (!records.isEmpty()) {
+        if (!records.isEmpty() || versionsDue()) {
             Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
+            long deadline = System.nanoTime() + settings.batchDuration().toNanos();
+            int count = 0;
             try {
                 for (ConsumerRecord<byte[], byte[]> record : records) {
+                    if (count >= settings.batchRecords() || (count > 0 && System.nanoTime() - deadline > 0)) {
+                        break; // the rest of the poll is consumed again, in the next batch
+                    }
+                    count++;
                     TopicPartition tp = new TopicPartition(record.topic(), record.partition());
                     positions.advance(tp, record.offset() + 1);
                     Long until = replayUntil.get(tp);
@@ -243,41 +278,137 @@ public final class IngestLoop implements Runnable {
                     outbox.suppress(replay);
                     try {
                         handle(record);
-                    } catch (io.engram.learn.DivergedException e) {
+                    } catch (DivergedException e) {
                         outbox.suppress(false);
                         divergedAt(tp, record.offset(), e);
                         return;
                     } finally {
                         outbox.suppress(false);
                     }
-                    if (!replay) {
-                        next.put(tp, new OffsetAndMetadata(record.offset() + 1));
-                    } else if (record.offset() + 1 >= until) {
+                    next.put(tp, new OffsetAndMetadata(record.offset() + 1));
+                    if (replay && record.offset() + 1 >= until) {
                         replayUntil.remove(tp);
+                        checkpointDue = true; // the rebuilt state is worth keeping before anything else goes wrong
                         LOG.info("Replay of {} done at offset {}: state rebuilt, outputs resume", tp, until);
                     }
                 }
-                outbox.commit(next, consumer);
-            } catch (ProducerFencedException e) {
-                throw e;
+                if (count < records.count()) {
+                    seekToUnhandled(records, next);
+                }
+                endBatch();
+                outbox.commit(committable(next), consumer);
             } catch (RuntimeException | java.util.concurrent.ExecutionException e) {
-                try {
-                    outbox.abort();
-                } catch (RuntimeException abortFailed) {
-                    LOG.warn("Aborting the transaction failed ({}); the broker aborts it when it times out", abortFailed.toString());
-                }
-                if (rollback != null && (e instanceof KafkaException || e instanceof java.util.concurrent.ExecutionException)) {
-                    // the learners took in records whose batch did not commit: back to the checkpoint, then replay
-                    pendingRollback = true;
-                } else {
-                    rewind();
-                }
+                failedBatch(e);
                 throw e;
             }
-            next.forEach((tp, offset) -> committed.put(tp, offset.offset()));
+            next.forEach((tp, offset) -> committed.merge(tp, offset.offset(), Math::max));
             afterBatch.run();
         }
         updateLag();
+    }
+
+    /** Offsets to commit: those of records handled for the first time (replayed ones were committed before). */
+    private Map<TopicPartition, OffsetAndMetadata> committable(Map<TopicPartition, OffsetAndMetadata> next) {
+        Map<TopicPartition, OffsetAndMetadata> out = new HashMap<>();
+        next.forEach((tp, offset) -> {
+            Long done = committed.get(tp);
+            if (done == null || offset.offset() > done) {
+                out.put(tp, offset);
+            }
+        });
+        return out;
+    }
+
+    /** Seeks each partition with records the batch did not reach back to its first such record. */
+    private void seekToUnhandled(ConsumerRecords<byte[], byte[]> records, Map<TopicPartition, OffsetAndMetadata> next) {
+        for (TopicPartition tp : records.partitions()) {
+            List<ConsumerRecord<byte[], byte[]>> polled = records.records(tp);
+            OffsetAndMetadata handledTo = next.get(tp);
+            long firstUnhandled = handledTo == null ? polled.get(0).offset() : handledTo.offset();
+            if (firstUnhandled <= polled.get(polled.size() - 1).offset()) {
+                consumer.seek(tp, firstUnhandled);
+            }
+        }
+    }
+
+    /** Versions folded during the batch go out in its transaction. */
+    private void endBatch() {
+        for (Learner learner : learners.all().values()) {
+            learner.batchEnded();
+        }
+    }
+
+    private boolean versionsDue() {
+        for (Learner learner : learners.all().values()) {
+            if (learner.versionDue()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * A batch failed to commit: abort its transaction, or, when the producer can no longer abort
+     * (fenced after our own transaction outlived its timeout, or in an error state), let go of it
+     * so the next pass makes a new one; then roll the learners back to the checkpoint, or rewind.
+     */
+    private void failedBatch(Exception e) {
+        Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
+        boolean fenced = cause instanceof ProducerFencedException || cause instanceof InvalidProducerEpochException
+                || cause.getCause() instanceof ProducerFencedException || cause.getCause() instanceof InvalidProducerEpochException;
+        long ageNanos = outbox.transactionAgeNanos();
+        if (cause instanceof ProducerFencedException && ageNanos < settings.transactionTimeout().toNanos() / 2) {
+            outbox.discard();
+            throw new IllegalStateException("another Engram instance with the same transactional id took over (producer fenced "
+                    + "while our transaction was " + ageNanos / 1_000_000 + " ms old, far inside the transaction timeout of "
+                    + settings.transactionTimeout().toSeconds() + " s); this one stops so outputs are never written twice", e);
+        }
+        boolean renew = fenced;
+        if (!renew) {
+            try {
+                outbox.abort();
+            } catch (RuntimeException abortFailed) {
+                LOG.warn("Aborting the transaction failed ({}); making a new producer", abortFailed.toString());
+                renew = true;
+            }
+        }
+        if (renew) {
+            recoveries++;
+            LOG.warn("The output producer cannot go on ({}; transaction {} ms old): making a new one, rolling back to the "
+                    + "checkpoint and replaying", cause.toString(), ageNanos / 1_000_000);
+            outbox.discard();
+        }
+        if (rollback != null && (renew || e instanceof KafkaException || e instanceof java.util.concurrent.ExecutionException)) {
+            // the learners took in records whose batch did not commit: back to the checkpoint, then replay
+            pendingRollback = true;
+        } else {
+            rewind();
+        }
+    }
+
+    /** Makes a new transactional producer after the old one was let go. */
+    private void renewOutbox() {
+        outbox = outboxes.get();
+        outbox.keepTrying(() -> running);
+        deadLetters = new DeadLetters(outbox, deadLetterTopic);
+        LOG.info("New output producer ready");
+    }
+
+    /** Times the output producer was replaced after a fencing or an error state. */
+    public long recoveries() {
+        return recoveries;
+    }
+
+    /** Models parked after an unexpected error, by id. */
+    public Map<String, Parked> parked() {
+        return Map.copyOf(parked);
+    }
+
+    /** True once after a replay finished: a checkpoint should be written at once. */
+    public boolean takeCheckpointDue() {
+        boolean due = checkpointDue;
+        checkpointDue = false;
+        return due;
     }
 
     /**
@@ -288,7 +419,13 @@ public final class IngestLoop implements Runnable {
     private void divergedAt(TopicPartition tp, long offset, RuntimeException e) {
         LOG.error("{} Rolling back to the last checkpoint; {}-{}@{} will be dead-lettered as diverged.",
                 e.getMessage(), tp.topic(), tp.partition(), offset);
-        outbox.abort();
+        try {
+            outbox.abort();
+        } catch (RuntimeException abortFailed) {
+            LOG.warn("Aborting the transaction failed ({}); making a new producer", abortFailed.toString());
+            outbox.discard();
+            renewOutbox();
+        }
         poisoned.computeIfAbsent(tp, k -> new java.util.HashSet<>()).add(offset);
         if (rollback == null) {
             throw new IllegalStateException("learner diverged and no rollback is configured", e);
@@ -299,6 +436,7 @@ public final class IngestLoop implements Runnable {
     /** Restores the learners from the last checkpoint and seeks to its offsets, replaying what is committed. */
     private void rollBack() {
         Map<TopicPartition, Long> from = rollback.get();
+        parked.keySet().forEach(learners::remove); // a parked model stays parked; the checkpoint may hold its learner
         for (TopicPartition assigned : consumer.assignment()) {
             Long committedOffset = committed.get(assigned);
             Long start = from.get(assigned);
@@ -315,46 +453,92 @@ public final class IngestLoop implements Runnable {
         handled++;
         Set<Long> marked = poisoned.get(new TopicPartition(record.topic(), record.partition()));
         if (marked != null && marked.remove(record.offset())) {
-            Rejection rejection = new Rejection(record.key() == null ? RecordDecoder.DEFAULT_MODEL
+            reject(record, new Rejection(record.key() == null ? RecordDecoder.DEFAULT_MODEL
                     : new String(record.key(), java.nio.charset.StandardCharsets.UTF_8), RejectReason.DIVERGED,
                     "Expected learning from this record to keep the model finite; it made the outputs NaN or infinite, "
-                            + "so the learner was rolled back to its last checkpoint and the record set aside.", null);
-            deadLetters.send(record, rejection);
-            metrics.rejected(rejection.reason());
+                            + "so the learner was rolled back to its last checkpoint and the record set aside.", null));
             return;
         }
         IngestRecord decoded = decoder.decode(record.key(), record.value());
-        if (decoded instanceof Example example) {
-            Learner learner = learners.forModel(example.model());
-            if (example.split() == Example.Split.TRAIN) {
-                String previous = currentTask.put(example.model(), example.task());
-                if (settings.taskSwitchEndsTask() && previous != null && !previous.equals(example.task())) {
-                    LOG.info("Model {}: task {} ends, {} begins (task switch at offset {})",
-                            example.model(), previous, example.task(), record.offset());
-                    learner.endTask(previous);
+        if (decoded instanceof Rejection rejection) {
+            reject(record, rejection);
+            return;
+        }
+        String model = decoded.model();
+        Parked parkedModel = parked.get(model);
+        if (parkedModel != null) {
+            reject(record, new Rejection(model, RejectReason.MODEL_PARKED, "Expected model " + model + " to be learning; it was parked "
+                    + "at " + parkedModel.since() + " after an unexpected error (" + parkedModel.reason() + "), so its records are "
+                    + "set aside until the instance restarts.", idOf(decoded)));
+            return;
+        }
+        try {
+            Learner learner = learners.forModel(model);
+            if (decoded instanceof Example example) {
+                if (example.split() == Example.Split.TRAIN) {
+                    learner.checkTask(example.task()); // a task beyond the limit is refused before anything changes
+                    String previous = currentTask.get(model);
+                    if (settings.taskSwitchEndsTask() && previous != null && !previous.equals(example.task())) {
+                        LOG.info("Model {}: task {} ends, {} begins (task switch at offset {})",
+                                model, previous, example.task(), record.offset());
+                        learner.endTask(previous);
+                    }
+                    currentTask.put(model, example.task());
+                    learner.train(example);
+                    metrics.trained(model, record.timestamp());
+                } else {
+                    learner.keepForEvaluation(example);
                 }
-                learner.train(example);
-                metrics.trained(example.model(), record.timestamp());
+                metrics.example(model, example.split());
             } else {
-                learner.keepForEvaluation(example);
+                Control control = (Control) decoded;
+                if (control.type() == Control.Type.TASK_END) {
+                    learner.endTask(control.task());
+                    currentTask.remove(model, control.task());
+                } else {
+                    learner.publish();
+                }
+                metrics.control(model, control.type());
             }
-            metrics.example(example.model(), example.split());
-        } else if (decoded instanceof Control control) {
-            Learner learner = learners.forModel(control.model());
-            if (control.type() == Control.Type.TASK_END) {
-                currentTask.remove(control.model(), control.task());
-                learner.endTask(control.task());
-            } else {
-                learner.publish();
-            }
-            metrics.control(control.model(), control.type());
-        } else {
-            Rejection rejection = (Rejection) decoded;
+        } catch (ModelLimitException e) {
+            reject(record, new Rejection(model, e.limit() == ModelLimitException.Limit.MODELS ? RejectReason.TOO_MANY_MODELS
+                    : RejectReason.TOO_MANY_TASKS, e.getMessage(), idOf(decoded)));
+        } catch (OutlierException e) {
+            reject(record, new Rejection(model, RejectReason.OUTLIER, e.getMessage(), idOf(decoded)));
+        } catch (DivergedException | KafkaException | BrokerAccessException e) {
+            throw e; // the batch rolls back; not the model's fault
+        } catch (RuntimeException | OutOfMemoryError e) {
+            park(model, e);
+            reject(record, new Rejection(model, RejectReason.MODEL_PARKED, "Expected model " + model + " to learn from this record; "
+                    + "its learner failed with " + e + ", so the model is parked and its records are set aside until the instance "
+                    + "restarts.", idOf(decoded)));
+        }
+    }
+
+    private static String idOf(IngestRecord record) {
+        return record instanceof Example example ? example.id() : null;
+    }
+
+    private void reject(ConsumerRecord<byte[], byte[]> record, Rejection rejection) {
+        if (!outbox.suppressed()) {
             LOG.warn("Dead-lettering {}-{}@{}{}: {} ({})", record.topic(), record.partition(), record.offset(),
                     rejection.id() == null ? "" : " id=" + rejection.id(), rejection.message(), rejection.reason().code());
-            deadLetters.send(record, rejection);
-            metrics.rejected(rejection.reason());
         }
+        deadLetters.send(record, rejection);
+        metrics.rejected(rejection.reason());
+    }
+
+    /** Sets a model aside after an unexpected error in its learner; the other models go on. */
+    private void park(String model, Throwable e) {
+        LOG.error("Model {} is parked after an unexpected error; its records are dead-lettered as model_parked until restart", model, e);
+        parked.put(model, new Parked(model, e.toString(), java.time.Instant.now()));
+        currentTask.remove(model);
+        try {
+            learners.remove(model);
+        } catch (RuntimeException removeFailed) {
+            LOG.warn("Could not let go of model {}'s learner: {}", model, removeFailed.toString());
+        }
+        metrics.parked(model);
     }
 
     private void updateLag() {

@@ -59,6 +59,17 @@ public final class IngestMetrics {
                 .tags("reason", reason.code()).register(registry));
     }
 
+    /** engram_model_parked{model} = 1: the model was set aside after an unexpected error (an alert). */
+    void parked(String model) {
+        lastTrained.computeIfAbsent("parked|" + model, k -> {
+            AtomicLong value = new AtomicLong();
+            Gauge.builder("engram.model.parked", value, AtomicLong::get)
+                    .description("1 while the model is parked after an unexpected error in its learner")
+                    .tag("model", model).register(registry);
+            return value;
+        }).set(1);
+    }
+
     void control(String model, Control.Type type) {
         counters.computeIfAbsent("c|" + model + "|" + type.code(), k -> Counter.builder("engram.control.records")
                 .description("Control records handled, by model and type")

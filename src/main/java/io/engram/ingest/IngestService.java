@@ -35,20 +35,23 @@ public class IngestService {
 
     public synchronized void start() {
         EngramConfig.Model model = config.model();
-        RecordDecoder decoder = new RecordDecoder(
-                new RecordDecoder.ModelShape(model.inputSize(), model.labels(), model.features()),
-                config.ingest().maxRecordBytes());
         EngramConfig.Ingest ingest = config.ingest();
+        RecordDecoder decoder = new RecordDecoder(
+                new RecordDecoder.ModelShape(model.inputSize(), model.labels(), model.features(),
+                        new RecordDecoder.InputRange(ingest.inputMin().orElse(Double.NEGATIVE_INFINITY),
+                                ingest.inputMax().orElse(Double.POSITIVE_INFINITY))),
+                ingest.maxRecordBytes());
         loop = new IngestLoop(() -> {
             kafka.ensureTopics();
             versions.load(); // version numbers continue from what Kafka holds
             java.util.Optional<java.util.Map<org.apache.kafka.common.TopicPartition, Long>> restored = checkpointer.restore(loop);
             // without a checkpoint, state is rebuilt by replaying the topic up to the committed offsets
             loop.startFrom(restored.orElse(java.util.Map.of()), restored.isEmpty() && checkpointer.enabled());
-        }, () -> kafka.clients().consumer(config.kafka().groupId(), "engram-ingest"),
+        }, () -> kafka.clients().consumer(config.kafka().groupId(), "engram-ingest", ingest.batchRecords()),
                 kafka::outbox, kafka.topics().examples(), kafka.topics().deadLetters(), decoder, learners,
                 new IngestMetrics(registry),
-                new IngestLoop.Settings(ingest.pollTimeout(), ingest.backoff(), ingest.maxBackoff(), ingest.taskSwitchEndsTask()));
+                new IngestLoop.Settings(ingest.pollTimeout(), ingest.backoff(), ingest.maxBackoff(), ingest.taskSwitchEndsTask(),
+                        ingest.batchDuration(), ingest.batchRecords(), config.kafka().transactionTimeout()));
         IngestLoop started = loop;
         loop.setAfterBatch(() -> checkpointer.afterBatch(started));
         loop.setRollback(() -> checkpointer.rollback(started));
@@ -64,6 +67,11 @@ public class IngestService {
     /** Next offsets to read after the records handed to learners so far. */
     public StreamPositions positions() {
         return loop == null ? new StreamPositions() : loop.positions();
+    }
+
+    /** Models parked after an unexpected error in their learner. */
+    public java.util.Map<String, IngestLoop.Parked> parked() {
+        return loop == null ? java.util.Map.of() : loop.parked();
     }
 
     public String lastError() {

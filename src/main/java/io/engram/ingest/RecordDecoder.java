@@ -36,7 +36,8 @@ public final class RecordDecoder {
 
     /** The model id when a record has no key. */
     public static final String DEFAULT_MODEL = "default";
-    private static final Pattern MODEL_ID = Pattern.compile("[A-Za-z0-9._:-]{1,128}");
+    /** Model ids: {@code :} is not allowed, it separates the parts of output keys ({@code <model>:<version>:<index>}). */
+    private static final Pattern MODEL_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
     private static final int MAX_SCHEMA_MESSAGES = 3;
 
     private final ObjectMapper mapper = JsonMapper.builder()
@@ -56,10 +57,33 @@ public final class RecordDecoder {
      *
      * @param features feature names in input order, or empty when only dense {@code x} is accepted
      */
-    public record ModelShape(int inputSize, List<String> labels, Optional<List<String>> features) {
+    public record ModelShape(int inputSize, List<String> labels, Optional<List<String>> features, InputRange range) {
+
+        public ModelShape(int inputSize, List<String> labels, Optional<List<String>> features) {
+            this(inputSize, labels, features, InputRange.ANY);
+        }
+
         int classes() {
             return labels.size();
         }
+    }
+
+    /** The values an input may take ({@code engram.ingest.input-min} / {@code input-max}); beyond them, {@code out_of_range}. */
+    public record InputRange(double min, double max) {
+        public static final InputRange ANY = new InputRange(Double.NEGATIVE_INFINITY, Double.POSITIVE_INFINITY);
+
+        boolean contains(float v) {
+            return v >= min && v <= max;
+        }
+
+        String describe() {
+            return "from " + min + " to " + max + " (engram.ingest.input-min, engram.ingest.input-max)";
+        }
+    }
+
+    /** Whether {@code model} is a usable model id: 1..128 characters of {@code [A-Za-z0-9._-]}. */
+    public static boolean validModelId(String model) {
+        return MODEL_ID.matcher(model).matches();
     }
 
     public RecordDecoder(ModelShape shape, int maxRecordBytes) {
@@ -78,6 +102,11 @@ public final class RecordDecoder {
     /** Decodes one record; {@code key} and {@code value} may be null. */
     public IngestRecord decode(byte[] key, byte[] value) {
         String model = key == null || key.length == 0 ? DEFAULT_MODEL : new String(key, StandardCharsets.UTF_8);
+        if (!validModelId(model)) {
+            return new Rejection(model, RejectReason.INVALID_MODEL_ID,
+                    "Expected the record key (the model id) to be 1..128 characters of [A-Za-z0-9._-] (':' separates the parts "
+                            + "of output keys), found '" + abbreviate(printable(model)) + "' (" + key.length + " bytes).", null);
+        }
         if (value == null || value.length == 0) {
             return new Rejection(model, RejectReason.INVALID_JSON,
                     "Expected a JSON object, found an empty record value.", null);
@@ -103,11 +132,6 @@ public final class RecordDecoder {
                             + ".", null);
         }
         String id = root.path("id").isTextual() ? root.get("id").asText() : null;
-        if (!MODEL_ID.matcher(model).matches()) {
-            return new Rejection(model, RejectReason.SCHEMA,
-                    "Expected the record key (the model id) to be 1..128 characters of [A-Za-z0-9._:-], found '"
-                            + abbreviate(model) + "'.", id);
-        }
         JsonNode type = root.get("type");
         String typeName = type == null ? "example" : type.isTextual() ? type.asText() : null;
         if (typeName == null) {
@@ -157,6 +181,10 @@ public final class RecordDecoder {
                     return new Rejection(model, RejectReason.NON_FINITE, "Expected finite numbers within the float range in \"x\", found "
                             + parsed.values[i] + " at index " + i + ".", id);
                 }
+                if (!shape.range().contains(x[i])) {
+                    return new Rejection(model, RejectReason.OUT_OF_RANGE, "Expected input values " + shape.range().describe()
+                            + ", found " + parsed.values[i] + " at index " + i + ".", id);
+                }
             }
         } else {
             JsonNode named = root.get("features");
@@ -176,6 +204,10 @@ public final class RecordDecoder {
                 if (!Float.isFinite(x[index])) {
                     return new Rejection(model, RejectReason.NON_FINITE, "Expected a finite number within the float range for feature \""
                             + feature.getKey() + "\", found " + feature.getValue().asText() + ".", id);
+                }
+                if (!shape.range().contains(x[index])) {
+                    return new Rejection(model, RejectReason.OUT_OF_RANGE, "Expected input values " + shape.range().describe()
+                            + ", found " + feature.getValue().asText() + " for feature \"" + feature.getKey() + "\".", id);
                 }
             }
         }
@@ -293,6 +325,19 @@ public final class RecordDecoder {
             index.put(names.get(i), i);
         }
         return Map.copyOf(index);
+    }
+
+    /** The id with control and non-ASCII characters shown as escapes, safe for logs and headers. */
+    private static String printable(String s) {
+        StringBuilder out = new StringBuilder();
+        s.codePoints().limit(200).forEach(c -> {
+            if (c >= 0x20 && c < 0x7f) {
+                out.appendCodePoint(c);
+            } else {
+                out.append(String.format("\\u%04x", c));
+            }
+        });
+        return out.toString();
     }
 
     private static String abbreviate(String s) {

@@ -31,7 +31,9 @@ public enum RejectReason {
     /** An input value outside {@code engram.ingest.input-min}..{@code input-max}. */
     OUT_OF_RANGE,
     /** The learner's spike guard refused the step: its loss or gradient was far beyond the recent ones. */
-    OUTLIER;
+    OUTLIER,
+    /** The record's model is parked after an unexpected error in its learner; see the model's status. */
+    MODEL_PARKED;
 
     /** The wire form, e.g. {@code invalid_json}. */
     public String code() {

@@ -12,6 +12,14 @@ import io.engram.ingest.Example;
  */
 public interface Learner {
 
+    /**
+     * Checks that the model can take a record of {@code task} without changing anything.
+     *
+     * @throws ModelLimitException when the task is new and the model holds its maximum of tasks
+     */
+    default void checkTask(String task) {
+    }
+
     /** Learns from one train example. */
     void train(Example example);
 
@@ -23,6 +31,19 @@ public interface Learner {
 
     /** Publish a version now. */
     void publish();
+
+    /**
+     * The batch of records handed over since the last call is about to commit: versions its
+     * triggers asked for go out now (folded into one per model), or, within
+     * {@code engram.publish.min-interval} of the last version, stay due.
+     */
+    default void batchEnded() {
+    }
+
+    /** Whether a folded version waits for {@code engram.publish.min-interval} to pass. */
+    default boolean versionDue() {
+        return false;
+    }
 
     /** Counts and figures so far; safe to call from any thread. */
     LearnerStatus status();

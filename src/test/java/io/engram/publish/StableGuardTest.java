@@ -26,7 +26,8 @@ class StableGuardTest {
         assertThat(guard.passes(event(0.8, null, null))).as("forgetting undefined after one task").isTrue();
         assertThat(guard.passes(event(0.6, 0.05, null))).as("ACC too low").isFalse();
         assertThat(guard.passes(event(0.8, 0.2, null))).as("forgets too much").isFalse();
-        assertThat(guard.passes(event(null, null, 0.9))).as("prequential stands in without eval sets").isTrue();
+        assertThat(guard.passes(event(null, null, 0.9))).as("prequential accuracy is no evaluation").isFalse();
+        assertThat(guard.passes(event(Double.NaN, null, 0.9))).as("NaN is no accuracy").isFalse();
         assertThat(guard.passes(event(null, null, null))).as("nothing measured").isFalse();
     }
 }
