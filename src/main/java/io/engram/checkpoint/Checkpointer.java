@@ -92,8 +92,8 @@ public class Checkpointer {
             int models = in.readInt();
             for (int i = 0; i < models; i++) {
                 String model = in.readUTF();
-                ContinualLearner learner = (ContinualLearner) learners.forModel(model);
-                learner.readState(in, config.model().seed() + 1000 * (++restores) + created);
+                ContinualLearner learner = (ContinualLearner) learners.restore(model);
+                learner.readState(in, config.model().seed() + 1000 * (++restores) + created, loaded.get().formatVersion());
             }
             Map<TopicPartition, Long> positions = new HashMap<>();
             offsets.forEach((key, offset) -> {

@@ -9,7 +9,11 @@ import java.util.SplittableRandom;
 
 /**
  * Each task's evaluation set: its eval examples, never trained on, at most {@code maxPerTask}
- * per task (reservoir sampling beyond that, so the set stays a uniform sample of what was sent).
+ * per task (reservoir sampling beyond that, so the set stays a uniform sample of what was sent),
+ * and at most {@code maxExamples} over all tasks: when the sets together would pass it, every task
+ * gets an equal share, {@code maxExamples / tasks}, and larger sets are cut to it by a uniform
+ * subsample (which is still a uniform sample, and the reservoir goes on from it).
+ * Memory: at most {@code maxExamples × (inputSize + 1) × 4} bytes.
  */
 public final class EvaluationSets {
 
@@ -17,12 +21,18 @@ public final class EvaluationSets {
 
     private final int inputSize;
     private final int maxPerTask;
+    private final int maxExamples;
     private final SplittableRandom random;
     private final List<TaskSet> sets = new ArrayList<>();
 
     public EvaluationSets(int inputSize, int maxPerTask, long seed) {
+        this(inputSize, maxPerTask, Integer.MAX_VALUE, seed);
+    }
+
+    public EvaluationSets(int inputSize, int maxPerTask, int maxExamples, long seed) {
         this.inputSize = inputSize;
         this.maxPerTask = maxPerTask;
+        this.maxExamples = maxExamples;
         this.random = new SplittableRandom(seed);
     }
 
@@ -39,9 +49,14 @@ public final class EvaluationSets {
             sets.add(new TaskSet());
         }
         TaskSet set = sets.get(task);
+        int cap = capPerTask();
+        if (set.size == 0 && total() >= maxExamples) {
+            shrinkTo(Math.max(1, maxExamples / (nonEmpty() + 1))); // a new task takes its share from the others
+            cap = capPerTask();
+        }
         set.seen++;
         int slot;
-        if (set.size < maxPerTask) {
+        if (set.size < cap) {
             slot = set.size++;
             if (slot == set.labels.length) {
                 int grown = Math.min(maxPerTask, Math.max(16, set.labels.length * 2));
@@ -49,14 +64,67 @@ public final class EvaluationSets {
                 set.labels = Arrays.copyOf(set.labels, grown);
             }
         } else {
+            if (set.size > cap) {
+                cut(set, cap);
+            }
             long p = random.nextLong(set.seen);
-            if (p >= maxPerTask) {
+            if (p >= cap) {
                 return;
             }
             slot = (int) p;
         }
         System.arraycopy(x, 0, set.inputs, slot * inputSize, inputSize);
         set.labels[slot] = label;
+    }
+
+    /** The most examples one task may keep now: its share of {@code maxExamples}, at most {@code maxPerTask}. */
+    private int capPerTask() {
+        int tasks = Math.max(1, nonEmpty());
+        return (int) Math.max(1, Math.min(maxPerTask, (long) maxExamples / tasks));
+    }
+
+    private int nonEmpty() {
+        int n = 0;
+        for (TaskSet set : sets) {
+            n += set.size > 0 ? 1 : 0;
+        }
+        return n;
+    }
+
+    /** Examples kept over all tasks. */
+    public long total() {
+        long n = 0;
+        for (TaskSet set : sets) {
+            n += set.size;
+        }
+        return n;
+    }
+
+    private void shrinkTo(int share) {
+        for (TaskSet set : sets) {
+            if (set.size > share) {
+                cut(set, share);
+            }
+        }
+    }
+
+    /** Keeps a uniform random subset of {@code keep} rows (a partial Fisher–Yates shuffle) and frees the rest. */
+    private void cut(TaskSet set, int keep) {
+        float[] row = new float[inputSize];
+        for (int i = 0; i < keep; i++) {
+            int j = i + random.nextInt(set.size - i);
+            if (j != i) {
+                System.arraycopy(set.inputs, i * inputSize, row, 0, inputSize);
+                System.arraycopy(set.inputs, j * inputSize, set.inputs, i * inputSize, inputSize);
+                System.arraycopy(row, 0, set.inputs, j * inputSize, inputSize);
+                int label = set.labels[i];
+                set.labels[i] = set.labels[j];
+                set.labels[j] = label;
+            }
+        }
+        set.size = keep;
+        set.inputs = Arrays.copyOf(set.inputs, keep * inputSize);
+        set.labels = Arrays.copyOf(set.labels, keep);
     }
 
     public void writeTo(java.io.DataOutputStream out) throws java.io.IOException {

@@ -31,9 +31,15 @@ public final class ModelEvaluation {
 
     public ModelEvaluation(String model, MlpSpec spec, float[] initialParameters, int maxPerTask, int prequentialWindow,
             long seed, Clock clock) {
+        this(model, spec, initialParameters, maxPerTask, Integer.MAX_VALUE, prequentialWindow, seed, clock);
+    }
+
+    /** @param maxExamples eval examples kept over all tasks */
+    public ModelEvaluation(String model, MlpSpec spec, float[] initialParameters, int maxPerTask, int maxExamples,
+            int prequentialWindow, long seed, Clock clock) {
         this.model = model;
         this.spec = spec;
-        this.sets = new EvaluationSets(spec.inputSize(), maxPerTask, seed);
+        this.sets = new EvaluationSets(spec.inputSize(), maxPerTask, maxExamples, seed);
         this.prequential = new Prequential(prequentialWindow);
         this.untrained = new JvmMlp(spec, EvaluationSets.batchRows(), initialParameters);
         this.current = new JvmMlp(spec, EvaluationSets.batchRows(), initialParameters);

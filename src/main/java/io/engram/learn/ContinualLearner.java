@@ -19,7 +19,13 @@ import org.slf4j.LoggerFactory;
 /**
  * The learner of one model, fed by the ingest loop in stream order: trains (test-then-train for
  * prequential accuracy), keeps evaluation sets, and at each task end consolidates, evaluates every
- * task and publishes a metrics event. Tasks are numbered in order of first appearance.
+ * task and publishes a metrics event. Tasks are numbered in order of first appearance, at most
+ * {@code maxTasks} of them.
+ *
+ * <p>Versions are folded: the triggers of one batch (task ends, publish records, periodic) become
+ * one version when the batch ends ({@link #batchEnded()}), and within
+ * {@code publishMinInterval} of the last version they wait, so a burst of task ends cannot turn into
+ * hundreds of artifacts. The metrics event of each task end still goes out with its batch.
  */
 public final class ContinualLearner implements Learner {
 
@@ -44,6 +50,13 @@ public final class ContinualLearner implements Learner {
     private long kept;
     private long publishes;
     private double trainLoss = Double.NaN;
+    private final Clock clock;
+    /** Triggers waiting for the next version, oldest first; with {@link #pendingCount} when more than fit. */
+    private final List<String> pendingTriggers = new ArrayList<>();
+    private int pendingCount;
+    /** Task-end events of the current batch, stamped with the version when it goes out with them. */
+    private final List<MetricsEvent> pendingEvents = new ArrayList<>();
+    private long lastVersionMillis = Long.MIN_VALUE / 2;
 
     /** Told of consolidations, for metrics. */
     public interface Listener {
@@ -59,12 +72,13 @@ public final class ContinualLearner implements Learner {
         this.sink = sink;
         this.versions = versions;
         this.listener = listener;
+        this.clock = clock;
         this.core = settings.build();
         float[] initial = new float[settings.spec().parameterCount()];
         core.network().parameters(initial);
         LearnerSettings.EvaluationSettings e = settings.evaluation();
-        this.evaluation = new ModelEvaluation(model, settings.spec(), initial, e.maxPerTask(), e.prequentialWindow(),
-                settings.seed() + 29, clock);
+        this.evaluation = new ModelEvaluation(model, settings.spec(), initial, e.maxPerTask(), e.maxExamples(),
+                e.prequentialWindow(), settings.seed() + 29, clock);
         this.probabilities = new float[settings.spec().classes()];
         LOG.info("Model {}: {} network, {}", model, settings.spec(), core.describe());
     }
@@ -93,48 +107,107 @@ public final class ContinualLearner implements Learner {
         }
         int publishEvery = settings.evaluation().publishEveryExamples();
         if (publishEvery > 0 && trained % publishEvery == 0) {
-            publishVersion("periodic", evaluation.periodic(trained, taskLoss));
+            trigger("periodic");
+        }
+    }
+
+    @Override
+    public synchronized void checkTask(String task) {
+        if (!taskIndex.containsKey(task) && tasks.size() >= settings.evaluation().maxTasks()) {
+            throw new ModelLimitException(ModelLimitException.Limit.TASKS, "Expected a task of model " + model + " among its "
+                    + tasks.size() + " tasks: it holds the most engram.learner.max-tasks (" + settings.evaluation().maxTasks()
+                    + ") allows, so the new task '" + (task.length() > 60 ? task.substring(0, 57) + "..." : task)
+                    + "' is refused. Reuse task names or raise the limit.");
         }
     }
 
     @Override
     public synchronized void keepForEvaluation(Example example) {
+        checkTask(example.task());
         evaluation.keep(taskIndex(example.task()), example.x(), example.label());
         kept++;
     }
 
     @Override
     public synchronized void endTask(String task) {
+        checkTask(task);
         int index = taskIndex(task);
         record(task, core.flush());
         Consolidator.Report report = core.endTask(index);
-        endedTasks.add(task);
+        if (!core.network().isFinite()) {
+            throw new DivergedException("model " + model + " diverged while consolidating task " + task
+                    + ": its weights are no longer finite");
+        }
+        if (!endedTasks.contains(task)) {
+            endedTasks.add(task);
+        }
         listener.consolidated(model, task, report);
         MetricsEvent event = evaluation.taskEnded(index, core.network(), trained, taskLoss);
-        long version = publishVersion("task_end:" + task, event);
-        LOG.info("Model {}: task {} ended after {} train examples; consolidated on {} samples in {} ms; ACC {} forgetting {}; version {}",
+        pendingEvents.add(event);
+        trigger("task_end:" + task);
+        LOG.info("Model {}: task {} ended after {} train examples; consolidated on {} samples in {} ms; ACC {} forgetting {}",
                 model, task, trained, report.samples(), Math.round(report.seconds() * 1000),
-                event.figures().get("acc"), event.figures().get("forgetting"), version);
+                event.figures().get("acc"), event.figures().get("forgetting"));
     }
 
     @Override
     public synchronized void publish() {
         record(null, core.flush());
         publishes++;
-        publishVersion("publish", evaluation.periodic(trained, taskLoss));
+        trigger("publish");
     }
 
-    /** A version of the current parameters with {@code event}, then the event stamped with it. */
-    private long publishVersion(String trigger, MetricsEvent event) {
+    private void trigger(String trigger) {
+        if (pendingTriggers.size() < ModelSnapshot.MAX_FOLDED) {
+            pendingTriggers.add(trigger);
+        } else {
+            pendingTriggers.set(pendingTriggers.size() - 1, trigger); // keep the newest as the version's trigger
+        }
+        pendingCount++;
+    }
+
+    @Override
+    public synchronized boolean versionDue() {
+        return !pendingTriggers.isEmpty() && clock.millis() - lastVersionMillis >= settings.evaluation().publishMinIntervalMillis();
+    }
+
+    @Override
+    public synchronized void batchEnded() {
+        if (versionDue()) {
+            publishVersion();
+        }
+        for (MetricsEvent event : pendingEvents) {
+            sink.publish(event); // task ends whose version waits for the minimum interval: events go out unstamped
+        }
+        pendingEvents.clear();
+    }
+
+    /** One version of the current parameters answering every pending trigger; events of this batch stamped with it. */
+    private void publishVersion() {
         float[] parameters = new float[settings.spec().parameterCount()];
         core.network().parameters(parameters);
         if (!finite(parameters)) {
             throw new DivergedException("model " + model + " has non-finite parameters; no version is published");
         }
-        long version = versions.publish(new ModelSnapshot(model, trigger, settings.spec(), parameters, List.copyOf(tasks),
-                trained, core.describe()), event);
-        sink.publish(version > 0 ? event.withVersion(version) : event);
-        return version;
+        String trigger = pendingTriggers.get(pendingTriggers.size() - 1);
+        boolean lastIsTaskEnd = trigger.startsWith("task_end:") && !pendingEvents.isEmpty();
+        MetricsEvent event = lastIsTaskEnd ? pendingEvents.get(pendingEvents.size() - 1) : evaluation.periodic(trained, taskLoss);
+        long version = versions.publish(new ModelSnapshot(model, trigger, List.copyOf(pendingTriggers), pendingCount,
+                settings.spec(), parameters, List.copyOf(tasks), trained, core.describe()), event);
+        lastVersionMillis = clock.millis();
+        if (pendingCount > 1) {
+            LOG.info("Model {}: version {} answers {} triggers folded together ({} ... {})", model, version, pendingCount,
+                    pendingTriggers.get(0), trigger);
+        }
+        pendingTriggers.clear();
+        pendingCount = 0;
+        for (MetricsEvent e : pendingEvents) {
+            sink.publish(version > 0 ? e.withVersion(version) : e);
+        }
+        if (!lastIsTaskEnd) {
+            sink.publish(version > 0 ? event.withVersion(version) : event);
+        }
+        pendingEvents.clear();
     }
 
     @Override
@@ -154,10 +227,17 @@ public final class ContinualLearner implements Learner {
         out.writeDouble(trainLoss);
         core.writeState(out);
         evaluation.writeTo(out);
+        io.engram.checkpoint.Binary.strings(out, pendingTriggers); // format 2
+        out.writeInt(pendingCount);
     }
 
     /** Reads what {@link #writeState} wrote; {@code seed} restarts the random sources. */
     public synchronized void readState(java.io.DataInputStream in, long seed) throws java.io.IOException {
+        readState(in, seed, io.engram.checkpoint.CheckpointStore.FORMAT_VERSION);
+    }
+
+    /** Reads a state written in checkpoint format {@code format} (1: without pending version triggers). */
+    public synchronized void readState(java.io.DataInputStream in, long seed, int format) throws java.io.IOException {
         List<String> readTasks = io.engram.checkpoint.Binary.strings(in);
         tasks.clear();
         taskIndex.clear();
@@ -179,6 +259,13 @@ public final class ContinualLearner implements Learner {
         trainLoss = in.readDouble();
         core.readState(in, seed);
         evaluation.readFrom(in);
+        pendingTriggers.clear();
+        pendingEvents.clear();
+        pendingCount = 0;
+        if (format >= 2) {
+            pendingTriggers.addAll(io.engram.checkpoint.Binary.strings(in));
+            pendingCount = in.readInt();
+        }
     }
 
     /** The latest metrics event, or null before the first. */
@@ -194,6 +281,7 @@ public final class ContinualLearner implements Learner {
     }
 
     private int taskIndex(String task) {
+        checkTask(task);
         return taskIndex.computeIfAbsent(task, t -> {
             tasks.add(t);
             int column = evaluation.task(t);

@@ -9,7 +9,10 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
-/** One {@link ContinualLearner} per model id, all built from the same settings. */
+/**
+ * One {@link ContinualLearner} per model id, all built from the same settings, at most
+ * {@code maxModels} of them: a record of a further model is refused ({@link ModelLimitException}).
+ */
 public final class ContinualLearners implements LearnerRegistry {
 
     private final LearnerSettings settings;
@@ -18,9 +21,16 @@ public final class ContinualLearners implements LearnerRegistry {
     private final VersionSink versions;
     private final Clock clock;
     private final Map<String, ContinualLearner> learners = new ConcurrentHashMap<>();
+    private final int maxModels;
 
     public ContinualLearners(LearnerSettings settings, MeterRegistry registry, MetricsSink sink, VersionSink versions,
             Clock clock) {
+        this(settings, registry, sink, versions, clock, Integer.MAX_VALUE);
+    }
+
+    public ContinualLearners(LearnerSettings settings, MeterRegistry registry, MetricsSink sink, VersionSink versions,
+            Clock clock, int maxModels) {
+        this.maxModels = maxModels;
         this.settings = settings;
         this.registry = registry;
         this.sink = sink;
@@ -30,6 +40,21 @@ public final class ContinualLearners implements LearnerRegistry {
 
     @Override
     public ContinualLearner forModel(String model) {
+        ContinualLearner known = learners.get(model);
+        if (known != null) {
+            return known;
+        }
+        if (learners.size() >= maxModels) {
+            throw new ModelLimitException(ModelLimitException.Limit.MODELS, "Expected a record of one of the " + learners.size()
+                    + " models this instance holds: it holds the most engram.ingest.max-models (" + maxModels + ") allows, so "
+                    + "the new model '" + (model.length() > 60 ? model.substring(0, 57) + "..." : model) + "' is refused. "
+                    + "Raise the limit (each model costs its learner's memory) or run more instances.");
+        }
+        return restore(model);
+    }
+
+    @Override
+    public ContinualLearner restore(String model) {
         return learners.computeIfAbsent(model, m -> {
             ContinualLearner learner = new ContinualLearner(m, settings, sink, versions, (id, task, report) ->
                     Timer.builder("engram.consolidation")
@@ -43,6 +68,11 @@ public final class ContinualLearners implements LearnerRegistry {
             }).description("Moving average of the per-example training loss").tag("model", m).register(registry);
             return learner;
         });
+    }
+
+    @Override
+    public void remove(String model) {
+        learners.remove(model);
     }
 
     @Override

@@ -14,9 +14,22 @@ public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, flo
         int replayCapacity, int replayBatch, ReplayPolicy replayPolicy, float merBeta, float merGamma, int merBatches, Kernel kernel,
         Consolidators.Settings consolidation, EvaluationSettings evaluation) {
 
-    /** Evaluation of each model: eval set size, prequential window, periodic events. */
-    public record EvaluationSettings(int maxPerTask, int prequentialWindow, int everyExamples, int publishEveryExamples) {
+    /**
+     * Evaluation and versions of each model: eval set sizes, prequential window, periodic events,
+     * the task bound, the window of the matrix shown in events, how versions are folded.
+     *
+     * @param maxExamples eval examples kept over all tasks of the model
+     * @param maxTasks tasks a model may have
+     * @param matrixWindow tasks shown in full in each event
+     * @param publishMinIntervalMillis triggers within this interval of the last version fold into one
+     */
+    public record EvaluationSettings(int maxPerTask, int prequentialWindow, int everyExamples, int publishEveryExamples,
+            int maxExamples, int maxTasks, int matrixWindow, long publishMinIntervalMillis) {
         public static final EvaluationSettings DEFAULT = new EvaluationSettings(1000, 1000, 0, 0);
+
+        public EvaluationSettings(int maxPerTask, int prequentialWindow, int everyExamples, int publishEveryExamples) {
+            this(maxPerTask, prequentialWindow, everyExamples, publishEveryExamples, 10_000, 256, 20, 0);
+        }
     }
 
     /**
@@ -55,7 +68,8 @@ public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, flo
                 learner.replayPolicy(), (float) learner.mer().beta(), (float) learner.mer().gamma(), learner.mer().batches(),
                 learner.kernel(), consolidation(config), new EvaluationSettings(config.evaluation().maxPerTask(),
                         config.evaluation().prequentialWindow(), config.evaluation().everyExamples(),
-                        config.publish().everyExamples()));
+                        config.publish().everyExamples(), config.evaluation().maxExamples(), learner.maxTasks(),
+                        config.evaluation().matrixWindow(), config.publish().minInterval().toMillis()));
     }
 
     static Consolidators.Settings consolidation(EngramConfig config) {

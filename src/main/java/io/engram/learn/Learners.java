@@ -14,6 +14,7 @@ public class Learners {
     @Singleton
     LearnerRegistry registry(EngramConfig config, MeterRegistry meters, io.engram.publish.MetricsPublisher metrics,
             io.engram.publish.ModelPublisher versions) {
-        return new ContinualLearners(LearnerSettings.from(config), meters, metrics, versions, java.time.Clock.systemUTC());
+        return new ContinualLearners(LearnerSettings.from(config), meters, metrics, versions, java.time.Clock.systemUTC(),
+                config.ingest().maxModels());
     }
 }

@@ -6,10 +6,21 @@ import java.util.Map;
 /**
  * A model as it stands at a publishing moment: what a version is built from.
  *
- * @param trigger {@code task_end:<task>}, {@code publish} or {@code periodic}
+ * @param trigger {@code task_end:<task>}, {@code publish} or {@code periodic}: the last of the triggers folded into it
+ * @param folded every trigger this version answers, oldest first (at most {@link #MAX_FOLDED} named)
+ * @param foldedCount how many triggers were folded in, named or not
  * @param parameters the effective parameters (DL4J layout), a copy
  * @param training method, hyperparameters and consolidation
  */
-public record ModelSnapshot(String model, String trigger, MlpSpec spec, float[] parameters, List<String> tasks,
-        long examplesSeen, Map<String, Object> training) {
+public record ModelSnapshot(String model, String trigger, List<String> folded, int foldedCount, MlpSpec spec, float[] parameters,
+        List<String> tasks, long examplesSeen, Map<String, Object> training) {
+
+    /** Triggers named in one version; a burst beyond it is counted only. */
+    public static final int MAX_FOLDED = 32;
+
+    /** A version answering one trigger. */
+    public ModelSnapshot(String model, String trigger, MlpSpec spec, float[] parameters, List<String> tasks, long examplesSeen,
+            Map<String, Object> training) {
+        this(model, trigger, List.of(trigger), 1, spec, parameters, tasks, examplesSeen, training);
+    }
 }

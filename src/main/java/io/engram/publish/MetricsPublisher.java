@@ -35,7 +35,12 @@ public class MetricsPublisher implements MetricsSink {
     @Inject
     ObjectMapper json;
 
+    @Inject
+    io.engram.config.EngramConfig config;
+
     private final Map<String, Double> values = new ConcurrentHashMap<>();
+    /** The task series of each model, oldest first: at most the matrix window of them stay registered. */
+    private final Map<String, java.util.LinkedHashSet<String>> taskSeries = new ConcurrentHashMap<>();
 
     @Override
     public void publish(MetricsEvent event) {
@@ -44,14 +49,31 @@ public class MetricsPublisher implements MetricsSink {
             set("engram." + figure, model, null, event.figures().get(figure));
         }
         set("engram.prequential.accuracy", model, null, event.prequentialAccuracy());
+        int window = config.evaluation().matrixWindow();
         if (!event.matrix().isEmpty()) {
             List<Double> last = event.matrix().get(event.matrix().size() - 1);
-            for (int j = 0; j < event.tasks().size(); j++) {
-                set("engram.task.accuracy", model, event.tasks().get(j), j < last.size() ? last.get(j) : null);
+            for (int j = Math.max(0, event.tasks().size() - window); j < event.tasks().size(); j++) {
+                String task = event.tasks().get(j);
+                set("engram.task.accuracy", model, task, j < last.size() ? last.get(j) : null);
+                java.util.LinkedHashSet<String> series = taskSeries.computeIfAbsent(model, m -> new java.util.LinkedHashSet<>());
+                synchronized (series) {
+                    series.remove(task);
+                    series.add(task);
+                    while (series.size() > window) {
+                        String oldest = series.iterator().next();
+                        series.remove(oldest);
+                        io.micrometer.core.instrument.Meter gone = registry.find("engram.task.accuracy")
+                                .tags("model", model, "task", oldest).meter();
+                        if (gone != null) {
+                            registry.remove(gone);
+                        }
+                        values.remove("engram.task.accuracy|" + model + "|" + oldest);
+                    }
+                }
             }
         }
         try {
-            byte[] value = json.writeValueAsBytes(event.toJson());
+            byte[] value = json.writeValueAsBytes(event.toJson(window));
             // through the outbox: committed with the offsets of the records this event reflects
             kafka.outbox().send(new ProducerRecord<>(kafka.topics().metrics(), model.getBytes(StandardCharsets.UTF_8), value));
         } catch (JsonProcessingException e) {

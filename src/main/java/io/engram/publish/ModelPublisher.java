@@ -54,7 +54,10 @@ public class ModelPublisher implements VersionSink {
     io.micrometer.core.instrument.MeterRegistry registry;
 
     private final ModelCatalog catalog = new ModelCatalog();
+    /** The newest version number given to each model, committed or in the open transaction. */
     private final Map<String, Long> lastVersion = new ConcurrentHashMap<>();
+    /** The newest committed version of each model, from Kafka at start-up and from each commit since. */
+    private final Map<String, Long> committedLatest = new ConcurrentHashMap<>();
     private final Clock clock = Clock.systemUTC();
     private volatile long published;
 
@@ -78,13 +81,15 @@ public class ModelPublisher implements VersionSink {
             try {
                 byte[] artifact = ModelTopics.assemble(value, chunks);
                 catalog.add(model, ModelCatalog.entry(version, value, artifact, null, null));
-                lastVersion.merge(model, version, Math::max);
+                committedLatest.merge(model, version, Math::max);
                 loaded++;
             } catch (ModelTopics.ArtifactMismatchException ex) {
-                lastVersion.merge(model, version, Math::max);
+                committedLatest.merge(model, version, Math::max);
                 LOG.warn("Version {} of model {} is on Kafka but its artifact is not usable: {}", version, model, ex.getMessage());
             }
         }
+        lastVersion.clear();
+        lastVersion.putAll(committedLatest);
         lastVersion.forEach((model, version) -> versionGauge(model).set(version));
         if (loaded > 0) {
             LOG.info("Loaded {} published versions from {}", loaded, kafka.topics().models());
@@ -102,12 +107,15 @@ public class ModelPublisher implements VersionSink {
     }
 
     /**
-     * Sets the counters to a checkpoint's: records replayed after it publish (suppressed) the
-     * same version numbers they published before the restart.
+     * After a restore or a rollback: numbering continues from the newest committed version of each
+     * model (Kafka's), never from a checkpoint's counters, so a replay that folds its triggers
+     * differently can neither reuse nor skip a number. {@code counters} (a checkpoint's) only fill
+     * in models Kafka has not told of.
      */
     public void restoreCounters(Map<String, Long> counters) {
         lastVersion.clear();
-        lastVersion.putAll(counters);
+        counters.forEach((model, version) -> lastVersion.merge(model, version, Math::max));
+        committedLatest.forEach((model, version) -> lastVersion.put(model, version));
     }
 
     @Override
@@ -115,12 +123,10 @@ public class ModelPublisher implements VersionSink {
         String model = snapshot.model();
         Outbox outbox = kafka.outbox();
         if (outbox.suppressed()) {
-            // replaying records whose versions are already on Kafka: keep the numbering, write nothing
-            long version = lastVersion.getOrDefault(model, 0L) + 1;
-            lastVersion.put(model, version);
-            return version;
+            // replaying records whose versions are already on Kafka: write nothing, number nothing
+            return 0;
         }
-        long version = Math.max(lastVersion.getOrDefault(model, 0L), catalog.latestVersion(model)) + 1;
+        long version = Math.max(lastVersion.getOrDefault(model, 0L), committedLatest.getOrDefault(model, 0L)) + 1;
         Long parent = version > 1 ? version - 1 : null;
         lastVersion.put(model, version);
         published++;
@@ -143,6 +149,7 @@ public class ModelPublisher implements VersionSink {
         }
         JsonNode manifestJson = ModelTopics.json(manifestBytes);
         outbox.afterCommit(() -> {
+            committedLatest.merge(model, version, Math::max);
             versionGauge(model).set(version);
             catalog.add(model, ModelCatalog.entry(version, manifestJson, artifact, snapshot.spec(), snapshot.parameters()));
             catalog.alias(model, "latest", version);
@@ -195,6 +202,10 @@ public class ModelPublisher implements VersionSink {
         m.put("parent", parent);
         m.put("created", clock.instant().toString());
         m.put("trigger", s.trigger());
+        if (s.foldedCount() > 1) {
+            m.put("triggers", s.folded());
+            m.put("triggers_folded", s.foldedCount());
+        }
         m.put("tasks", s.tasks());
         m.put("examples_seen", s.examplesSeen());
         m.put("offsets", ingest.positions().snapshot());
@@ -215,7 +226,7 @@ public class ModelPublisher implements VersionSink {
         t.put("consolidation", consolidation);
         t.put("seed", config.model().seed());
         m.put("training", t);
-        m.put("metrics", metrics.toJson());
+        m.put("metrics", metrics.toJson(config.evaluation().matrixWindow()));
         Map<String, Object> runtime = new LinkedHashMap<>();
         runtime.put("service", "engram " + version());
         runtime.put("java", System.getProperty("java.version"));
