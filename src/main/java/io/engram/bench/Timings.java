@@ -102,10 +102,10 @@ public final class Timings {
         long bytes = 0;
         for (int r = 0; r < repeats; r++) {
             long t0 = System.nanoTime();
-            CheckpointStore.Payload payload = new CheckpointStore.Payload();
-            payload.out().writeUTF("m");
-            learner.writeState(payload.out());
-            Path file = store.write(payload.bytes());
+            Path file = store.write(out -> {
+                out.writeUTF("m");
+                learner.writeState(out);
+            });
             long t1 = System.nanoTime();
             DataInputStream in = store.newest().orElseThrow().stream();
             in.readUTF();

@@ -30,8 +30,11 @@ public final class CheckpointStore {
 
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
     static final byte[] MAGIC = {'E', 'N', 'G', 'R', 'A', 'M', 'C', 'K'};
-    /** The format this Engram writes; it reads this version and older. */
-    public static final int FORMAT_VERSION = 1;
+    /**
+     * The format this Engram writes; it reads this version and older. 2: each model's state ends
+     * with the version triggers still waiting to be folded (format 1 had none).
+     */
+    public static final int FORMAT_VERSION = 2;
     private static final int HEADER_BYTES = 8 + 4 + 8 + 8;
 
     private final Path folder;
@@ -42,11 +45,58 @@ public final class CheckpointStore {
         this.keep = keep;
     }
 
-    /** One checkpoint read back. */
-    public record Loaded(Path file, long sequence, int formatVersion, byte[] payload) {
-        public DataInputStream stream() {
-            return new DataInputStream(new java.io.ByteArrayInputStream(payload));
+    /** One checkpoint read back: its CRC checked, its payload streamed from the file. */
+    public record Loaded(Path file, long sequence, int formatVersion, long length) {
+
+        /** The payload, streamed from the file (the state is never held in one array). */
+        public DataInputStream stream() throws IOException {
+            InputStream in = new java.io.BufferedInputStream(Files.newInputStream(file), 1 << 16);
+            in.skipNBytes(HEADER_BYTES);
+            return new DataInputStream(new java.io.BufferedInputStream(new LimitedInput(in, length), 1 << 16));
         }
+
+        /** The whole payload in memory (tests and small files). */
+        public byte[] payload() throws IOException {
+            try (DataInputStream in = stream()) {
+                return in.readAllBytes();
+            }
+        }
+    }
+
+    /** Reads at most {@code left} bytes of {@code in}. */
+    private static final class LimitedInput extends java.io.FilterInputStream {
+        private long left;
+
+        LimitedInput(InputStream in, long left) {
+            super(in);
+            this.left = left;
+        }
+
+        @Override
+        public int read() throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int b = super.read();
+            left -= b >= 0 ? 1 : 0;
+            return b;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int n = super.read(b, off, (int) Math.min(len, left));
+            left -= Math.max(0, n);
+            return n;
+        }
+    }
+
+    /** Writes a payload to a stream. */
+    @FunctionalInterface
+    public interface PayloadWriter {
+        void write(DataOutputStream out) throws IOException;
     }
 
     /** A checkpoint written by a newer Engram than this one. */
@@ -58,24 +108,40 @@ public final class CheckpointStore {
 
     /** Writes a checkpoint atomically; returns its file. */
     public Path write(byte[] payload) throws IOException {
+        return write(out -> out.write(payload));
+    }
+
+    /**
+     * Writes a checkpoint atomically, streaming the payload to the file through the CRC (the state
+     * is never built in one array); the header, with length and CRC, is written last at the
+     * file's start. Returns the file.
+     */
+    public Path write(PayloadWriter writer) throws IOException {
         Files.createDirectories(folder);
         long sequence = files().stream().mapToLong(CheckpointStore::sequence).max().orElse(0) + 1;
         Path target = folder.resolve(String.format("checkpoint-%020d.bin", sequence));
         Path tmp = folder.resolve(target.getFileName() + ".tmp");
         CRC32 crc = new CRC32();
-        crc.update(payload);
-        ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
-        header.put(MAGIC).putInt(FORMAT_VERSION).putLong(payload.length).putLong(crc.getValue()).flip();
+        long length;
         try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING,
                 StandardOpenOption.WRITE)) {
+            channel.position(HEADER_BYTES);
+            java.util.zip.CheckedOutputStream checked = new java.util.zip.CheckedOutputStream(
+                    java.nio.channels.Channels.newOutputStream(channel), crc);
+            DataOutputStream out = new DataOutputStream(new java.io.BufferedOutputStream(checked, 1 << 16));
+            writer.write(out);
+            out.flush();
+            length = channel.position() - HEADER_BYTES;
+            ByteBuffer header = ByteBuffer.allocate(HEADER_BYTES);
+            header.put(MAGIC).putInt(FORMAT_VERSION).putLong(length).putLong(crc.getValue()).flip();
+            channel.position(0);
             while (header.hasRemaining()) {
                 channel.write(header);
             }
-            ByteBuffer body = ByteBuffer.wrap(payload);
-            while (body.hasRemaining()) {
-                channel.write(body);
-            }
             channel.force(true);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
         }
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
         try (FileChannel dir = FileChannel.open(folder, StandardOpenOption.READ)) {
@@ -104,7 +170,8 @@ public final class CheckpointStore {
     }
 
     static Loaded read(Path file) throws IOException {
-        try (InputStream raw = Files.newInputStream(file); DataInputStream in = new DataInputStream(raw)) {
+        try (InputStream raw = Files.newInputStream(file);
+                DataInputStream in = new DataInputStream(new java.io.BufferedInputStream(raw, 1 << 16))) {
             byte[] magic = new byte[MAGIC.length];
             in.readFully(magic);
             if (!java.util.Arrays.equals(magic, MAGIC)) {
@@ -120,14 +187,21 @@ public final class CheckpointStore {
             if (length < 0 || length > Files.size(file) - HEADER_BYTES) {
                 throw new IOException("torn: header says " + length + " bytes, the file holds " + (Files.size(file) - HEADER_BYTES));
             }
-            byte[] payload = new byte[(int) length];
-            in.readFully(payload);
             CRC32 crc = new CRC32();
-            crc.update(payload);
+            byte[] buffer = new byte[1 << 16];
+            long left = length;
+            while (left > 0) {
+                int n = in.read(buffer, 0, (int) Math.min(buffer.length, left));
+                if (n < 0) {
+                    throw new java.io.EOFException();
+                }
+                crc.update(buffer, 0, n);
+                left -= n;
+            }
             if (crc.getValue() != expectedCrc) {
                 throw new IOException("corrupt: CRC-32 " + Long.toHexString(crc.getValue()) + ", expected " + Long.toHexString(expectedCrc));
             }
-            return new Loaded(file, sequence(file), version, payload);
+            return new Loaded(file, sequence(file), version, length);
         } catch (java.io.EOFException e) {
             throw new IOException("torn: the file ends early", e);
         }

@@ -84,7 +84,7 @@ public class Checkpointer {
                 LOG.info("No checkpoint in {}: starting fresh", Path.of(config.dataDir(), "checkpoints"));
                 return Optional.empty();
             }
-            DataInputStream in = loaded.get().stream();
+            try (DataInputStream in = loaded.get().stream()) {
             long created = in.readLong();
             Map<String, Long> offsets = Binary.longMap(in);
             loop.restoreCurrentTasks(Binary.stringMap(in));
@@ -104,6 +104,7 @@ public class Checkpointer {
             LOG.info("Restored checkpoint {} ({} models, offsets {}) in {} ms", loaded.get().file().getFileName(), models, offsets,
                     (System.nanoTime() - start) / 1_000_000);
             return Optional.of(positions);
+            }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot restore the checkpoint: " + e.getMessage(), e);
         }
@@ -120,15 +121,27 @@ public class Checkpointer {
         return restore(loop).orElse(Map.of());
     }
 
-    /** After each committed batch: checkpoint when a version went out, or enough records or time passed. */
+    /**
+     * After each committed batch: checkpoint at once when a replay (after a restart or a rollback)
+     * just finished; else when a version went out, enough records or enough time passed, but not
+     * within {@code engram.checkpoint.min-interval} of the last one.
+     */
     public void afterBatch(IngestLoop loop) {
         if (!enabled() || loop.replaying()) {
             return;
         }
+        if (loop.takeCheckpointDue()) {
+            checkpoint(loop, "replay done");
+            return;
+        }
         long handled = loop.handled();
+        long since = System.nanoTime() - lastNanos;
+        if (since < config.checkpoint().minInterval().toNanos()) {
+            return;
+        }
         boolean versions = publisher.published() > publishedAtLast;
         boolean records = handled - handledAtLast >= config.checkpoint().everyExamples();
-        boolean time = System.nanoTime() - lastNanos >= config.checkpoint().everySeconds() * 1_000_000_000L;
+        boolean time = since >= config.checkpoint().everySeconds() * 1_000_000_000L;
         if (versions || records || (time && handled > handledAtLast)) {
             checkpoint(loop, versions ? "version" : records ? "records" : "time");
         }
@@ -141,19 +154,18 @@ public class Checkpointer {
         }
         long start = System.nanoTime();
         try {
-            CheckpointStore.Payload payload = new CheckpointStore.Payload();
-            DataOutputStream out = payload.out();
-            out.writeLong(System.currentTimeMillis());
-            Binary.longMap(out, loop.positions().snapshot());
-            Binary.stringMap(out, loop.currentTasks());
-            Binary.longMap(out, publisher.counters());
-            Map<String, ? extends io.engram.learn.Learner> all = learners.all();
-            out.writeInt(all.size());
-            for (Map.Entry<String, ? extends io.engram.learn.Learner> e : all.entrySet()) {
-                out.writeUTF(e.getKey());
-                ((ContinualLearner) e.getValue()).writeState(out);
-            }
-            Path file = store().write(payload.bytes());
+            Path file = store().write(out -> {
+                out.writeLong(System.currentTimeMillis());
+                Binary.longMap(out, loop.positions().snapshot());
+                Binary.stringMap(out, loop.currentTasks());
+                Binary.longMap(out, publisher.counters());
+                Map<String, ? extends io.engram.learn.Learner> all = learners.all();
+                out.writeInt(all.size());
+                for (Map.Entry<String, ? extends io.engram.learn.Learner> e : all.entrySet()) {
+                    out.writeUTF(e.getKey());
+                    ((ContinualLearner) e.getValue()).writeState(out);
+                }
+            });
             handledAtLast = loop.handled();
             publishedAtLast = publisher.published();
             lastNanos = System.nanoTime();
