@@ -49,6 +49,9 @@ public class StatusResource {
             models.put(model, m);
         });
         status.put("models", models);
+        Map<String, Object> parked = new TreeMap<>();
+        ingest.parked().forEach((model, p) -> parked.put(model, Map.of("reason", p.reason(), "since", p.since().toString())));
+        status.put("parked_models", parked);
         return status;
     }
 }

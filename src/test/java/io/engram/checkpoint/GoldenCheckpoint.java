@@ -22,13 +22,12 @@ public final class GoldenCheckpoint {
     public static void main(String[] args) throws Exception {
         ContinualLearner learner = LearnerStateTest.learner(LearnerStateTest.settings(LearnerMethod.MER, ConsolidationMethod.KFAC, 1));
         LearnerStateTest.feed(learner, 3, 301);
-        CheckpointStore.Payload payload = new CheckpointStore.Payload();
-        DataOutputStream out = payload.out();
-        out.writeUTF("m");
-        learner.writeState(out);
         Path folder = Files.createTempDirectory("golden");
-        Path written = new CheckpointStore(folder, 2).write(payload.bytes());
-        Path target = Path.of("src/test/resources/checkpoints/learner-v1.bin");
+        Path written = new CheckpointStore(folder, 2).write(out -> {
+            out.writeUTF("m");
+            learner.writeState(out);
+        });
+        Path target = Path.of("src/test/resources/checkpoints/learner-v" + CheckpointStore.FORMAT_VERSION + ".bin");
         Files.createDirectories(target.getParent());
         Files.copy(written, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
         System.out.println("wrote " + target + " (" + Files.size(target) + " bytes), trained " + learner.status().trained());

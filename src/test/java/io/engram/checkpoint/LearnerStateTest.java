@@ -90,14 +90,24 @@ class LearnerStateTest {
      * {@link GoldenCheckpoint#main} with this class's settings (MER + K-FAC); it must keep loading.
      */
     @Test
+    void goldenCheckpoint_ofFormat1_stillLoads() throws Exception {
+        goldenLoads("learner-v1.bin", 1);
+    }
+
+    @Test
     void goldenCheckpoint_ofTheCurrentFormat_stillLoads() throws Exception {
-        Path golden = Path.of("src/test/resources/checkpoints/learner-v1.bin");
+        goldenLoads("learner-v2.bin", CheckpointStore.FORMAT_VERSION);
+    }
+
+    private static void goldenLoads(String name, int format) throws Exception {
+        Path golden = Path.of("src/test/resources/checkpoints", name);
         CheckpointStore.Loaded loaded = CheckpointStore.read(golden);
-        assertThat(loaded.formatVersion()).isEqualTo(1);
+        assertThat(loaded.formatVersion()).isEqualTo(format);
         DataInputStream in = loaded.stream();
         assertThat(in.readUTF()).isEqualTo("m");
         ContinualLearner learner = learner(settings(LearnerMethod.MER, ConsolidationMethod.KFAC, 1));
-        learner.readState(in, 1);
+        learner.readState(in, 1, loaded.formatVersion());
+        assertThat(in.read()).as("the whole payload is read, nothing more").isEqualTo(-1);
         assertThat(learner.status().trained()).isEqualTo(GoldenCheckpoint.TRAINED);
         assertThat(learner.status().endedTasks()).containsExactly("t0", "t1", "t2");
         float[] p = learner.predict(new float[] {0.2f, 1.1f, -0.3f, 0.0f, 0.9f, 0.4f});

@@ -131,8 +131,25 @@ class RecordDecoderTest {
 
     @Test
     void shouldRejectBadModelKey() {
-        IngestRecord record = decode("model with spaces", "{\"task\":\"t\",\"x\":[0,0,0,0],\"y\":1}");
-        assertThat(record).isInstanceOf(Rejection.class);
-        assertThat(((Rejection) record).reason()).isEqualTo(RejectReason.SCHEMA);
+        for (String key : new String[] {"model with spaces", "default:1", "a".repeat(129), "caf\u00e9", "x\ny"}) {
+            IngestRecord record = decode(key, "{\"task\":\"t\",\"x\":[0,0,0,0],\"y\":1}");
+            assertThat(record).as(key).isInstanceOf(Rejection.class);
+            assertThat(((Rejection) record).reason()).as(key).isEqualTo(RejectReason.INVALID_MODEL_ID);
+            assertThat(((Rejection) record).message()).as(key).contains("[A-Za-z0-9._-]").doesNotContain("\n");
+        }
+        assertThat(decode("shop-7.eu_west", "{\"task\":\"t\",\"x\":[0,0,0,0],\"y\":1}")).isInstanceOf(Example.class);
+    }
+
+    @Test
+    void shouldRejectInputsOutsideTheConfiguredRange() {
+        RecordDecoder ranged = new RecordDecoder(new RecordDecoder.ModelShape(4, List.of("cat", "dog", "bird"),
+                Optional.of(List.of("age", "height", "weight", "score")), new RecordDecoder.InputRange(0, 1)), 4096);
+        IngestRecord bad = ranged.decode(null, "{\"task\":\"t\",\"x\":[0,0.5,255,1],\"y\":1}".getBytes(StandardCharsets.UTF_8));
+        assertThat(bad).isInstanceOf(Rejection.class);
+        assertThat(((Rejection) bad).reason()).isEqualTo(RejectReason.OUT_OF_RANGE);
+        assertThat(((Rejection) bad).message()).contains("255").contains("index 2").contains("engram.ingest.input-max");
+        IngestRecord named = ranged.decode(null, "{\"task\":\"t\",\"features\":{\"age\":-3},\"y\":1}".getBytes(StandardCharsets.UTF_8));
+        assertThat(((Rejection) named).reason()).isEqualTo(RejectReason.OUT_OF_RANGE);
+        assertThat(ranged.decode(null, "{\"task\":\"t\",\"x\":[0,0.5,1,1],\"y\":1}".getBytes(StandardCharsets.UTF_8))).isInstanceOf(Example.class);
     }
 }
