@@ -129,6 +129,8 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
         p.put("share.coordinator.state.topic.replication.factor", "1");
         p.put("share.coordinator.state.topic.min.isr", "1");
         p.put("group.initial.rebalance.delay.ms", "0");
+        // abort timed-out transactions within a second of their timeout (default: checked every 10 s)
+        p.put("transaction.abort.timed.out.transaction.cleanup.interval.ms", "1000");
         p.put("auto.create.topics.enable", "false");
         p.put("log.flush.interval.messages", String.valueOf(Long.MAX_VALUE));
         if (sasl != null) {
