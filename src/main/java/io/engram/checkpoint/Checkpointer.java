@@ -56,6 +56,8 @@ public class Checkpointer {
     private long handledAtLast;
     private long publishedAtLast;
     private long lastNanos = System.nanoTime();
+    /** False until the first checkpoint of this process: that one is not held back by the minimum interval. */
+    private boolean written;
     private long restores;
 
     private CheckpointStore store() {
@@ -136,7 +138,7 @@ public class Checkpointer {
         }
         long handled = loop.handled();
         long since = System.nanoTime() - lastNanos;
-        if (since < config.checkpoint().minInterval().toNanos()) {
+        if (written && since < config.checkpoint().minInterval().toNanos()) {
             return;
         }
         boolean versions = publisher.published() > publishedAtLast;
@@ -166,6 +168,7 @@ public class Checkpointer {
                     ((ContinualLearner) e.getValue()).writeState(out);
                 }
             });
+            written = true;
             handledAtLast = loop.handled();
             publishedAtLast = publisher.published();
             lastNanos = System.nanoTime();
