@@ -391,6 +391,7 @@ public final class JvmMlp implements Network {
         rowNorms(single, 1);
         into[1] = (float) Math.sqrt(gradientSquares[0]);
         into[2] = (float) Math.sqrt(inputSquares[0]);
+        into[3] = (float) Math.sqrt(kernels.dot(delta[layers], 0, delta[layers], 0, sizes[layers]));
     }
 
     /** Error of the layer below l, with W_l before it changes: below_r = (W_lᵀ d_r) ⊙ f'(a_r). */

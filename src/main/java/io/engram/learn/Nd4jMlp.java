@@ -211,6 +211,7 @@ public final class Nd4jMlp implements Network {
         float[][] norms = rowNorms(in, 1);
         into[1] = (float) Math.sqrt(norms[0][0]);
         into[2] = (float) Math.sqrt(norms[1][0]);
+        into[3] = rows(delta[layers], 1).norm2Number().floatValue();
     }
 
     private INDArray viewWeights(INDArray flat, int l) {

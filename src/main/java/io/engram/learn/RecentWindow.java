@@ -50,6 +50,27 @@ final class RecentWindow {
         System.arraycopy(y, 0, labels, 0, y.length);
     }
 
+    int size() {
+        return size;
+    }
+
+    float[] inputs() {
+        return inputs;
+    }
+
+    /** Offset in {@link #inputs()} of the i-th oldest example held. */
+    int offsetInOrder(int i) {
+        return slotInOrder(i) * inputSize;
+    }
+
+    int labelInOrder(int i) {
+        return labels[slotInOrder(i)];
+    }
+
+    private int slotInOrder(int i) {
+        return (next - size + i + labels.length) % labels.length;
+    }
+
     void clear() {
         size = 0;
         next = 0;
