@@ -96,9 +96,12 @@ public final class Bench {
                 runner.run("warm-up", settings(spec, LearnerMethod.ER, 5120, 10, 10, seed), 1, false); // JIT warm-up, not recorded
                 runner.run("warm-up", settings(spec, LearnerMethod.MER, 5120, 1, 10, seed), 1, false);
                 for (int rep = 0; rep < repeats; rep++) {
-                    results.add(ProtocolRunner.toJson(runner.run("online-b10", settings(spec, LearnerMethod.ONLINE, 5120, 10, null, seed), tasks, false)));
-                    results.add(ProtocolRunner.toJson(runner.run("er-b10-r10", settings(spec, LearnerMethod.ER, 5120, 10, 10, seed), tasks, false)));
-                    results.add(ProtocolRunner.toJson(runner.run("mer-5120-s10-k11", settings(spec, LearnerMethod.MER, 5120, 1, 10, seed), tasks, false)));
+                    results.add(ProtocolRunner.toJson(runner.run("online-b10",
+                            settings(spec, LearnerMethod.ONLINE, 5120, 10, null, seed).withOutliers(outliers), tasks, false)));
+                    results.add(ProtocolRunner.toJson(runner.run("er-b10-r10",
+                            settings(spec, LearnerMethod.ER, 5120, 10, 10, seed).withOutliers(outliers), tasks, false)));
+                    results.add(ProtocolRunner.toJson(runner.run("mer-5120-s10-k11",
+                            settings(spec, LearnerMethod.MER, 5120, 1, 10, seed).withOutliers(outliers), tasks, false)));
                 }
             }
             case "consolidation" -> {
