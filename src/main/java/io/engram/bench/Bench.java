@@ -29,7 +29,7 @@ import java.util.Map;
  * </pre>
  *
  * Options: --tasks N --per-task N --eval-per-task N --methods online,er,mer --buffers 5120,500,200
- * --learning-rate X --repeats N --seed N --data DIR --out FILE --stream FILE.
+ * --learning-rate X --repeats N --seed N --data DIR --out FILE --stream FILE --clip-norm X --spike-guard X.
  */
 public final class Bench {
 
@@ -65,6 +65,10 @@ public final class Bench {
             stream = permuted;
         }
         ProtocolRunner runner = new ProtocolRunner(data, stream, System.err);
+        LearnerSettings.Outliers outliers = new LearnerSettings.Outliers(
+                Float.parseFloat(options.getOrDefault("clip-norm", String.valueOf(LearnerSettings.Outliers.DEFAULT.clipNorm()))),
+                Float.parseFloat(options.getOrDefault("spike-guard", String.valueOf(LearnerSettings.Outliers.DEFAULT.spikeGuard()))),
+                LearnerSettings.Outliers.DEFAULT.spikeGuardWarmup());
         MlpSpec spec = new MlpSpec(784, List.of(100, 100), 10, Activation.RELU);
         List<Map<String, Object>> results = new ArrayList<>();
         String kernels = System.getProperty("engram.kernels", ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() ? "vector" : "scalar");
@@ -78,7 +82,7 @@ public final class Bench {
                 for (String name : methods) {
                     LearnerMethod method = LearnerMethod.valueOf(name.toUpperCase());
                     for (int buffer : method == LearnerMethod.ONLINE ? List.of(buffers.get(0)) : buffers) {
-                        LearnerSettings settings = settings(spec, method, buffer, 1, null, seed);
+                        LearnerSettings settings = settings(spec, method, buffer, 1, null, seed).withOutliers(outliers);
                         if (options.containsKey("learning-rate")) {
                             settings = settings.withLearningRate(Float.parseFloat(options.get("learning-rate")));
                         }
@@ -92,9 +96,12 @@ public final class Bench {
                 runner.run("warm-up", settings(spec, LearnerMethod.ER, 5120, 10, 10, seed), 1, false); // JIT warm-up, not recorded
                 runner.run("warm-up", settings(spec, LearnerMethod.MER, 5120, 1, 10, seed), 1, false);
                 for (int rep = 0; rep < repeats; rep++) {
-                    results.add(ProtocolRunner.toJson(runner.run("online-b10", settings(spec, LearnerMethod.ONLINE, 5120, 10, null, seed), tasks, false)));
-                    results.add(ProtocolRunner.toJson(runner.run("er-b10-r10", settings(spec, LearnerMethod.ER, 5120, 10, 10, seed), tasks, false)));
-                    results.add(ProtocolRunner.toJson(runner.run("mer-5120-s10-k11", settings(spec, LearnerMethod.MER, 5120, 1, 10, seed), tasks, false)));
+                    results.add(ProtocolRunner.toJson(runner.run("online-b10",
+                            settings(spec, LearnerMethod.ONLINE, 5120, 10, null, seed).withOutliers(outliers), tasks, false)));
+                    results.add(ProtocolRunner.toJson(runner.run("er-b10-r10",
+                            settings(spec, LearnerMethod.ER, 5120, 10, 10, seed).withOutliers(outliers), tasks, false)));
+                    results.add(ProtocolRunner.toJson(runner.run("mer-5120-s10-k11",
+                            settings(spec, LearnerMethod.MER, 5120, 1, 10, seed).withOutliers(outliers), tasks, false)));
                 }
             }
             case "consolidation" -> {
@@ -110,7 +117,7 @@ public final class Bench {
                     LearnerMethod method = LearnerMethod.valueOf(base.toUpperCase());
                     int buffer = method == LearnerMethod.ER ? erBuffer : method == LearnerMethod.MER ? merBuffer : erBuffer;
                     LearnerSettings settings = settings(spec, method, buffer, 1, null, seed)
-                            .withConsolidation(consolidation(consolidation, options, seed, method));
+                            .withConsolidation(consolidation(consolidation, options, seed, method)).withOutliers(outliers);
                     results.add(ProtocolRunner.toJson(runner.run(config, settings, tasks, true)));
                 }
             }
@@ -123,7 +130,7 @@ public final class Bench {
                         int buffer = Integer.parseInt(options.getOrDefault("buffer", "500"));
                         Integer replay = options.containsKey("replay-batch") ? Integer.valueOf(options.get("replay-batch")) : null;
                         LearnerSettings settings = settings(spec, base, buffer, 1, replay, seed)
-                                .withConsolidation(consolidation(name, o, seed));
+                                .withConsolidation(consolidation(name, o, seed, base)).withOutliers(outliers);
                         results.add(ProtocolRunner.toJson(runner.run(base.name().toLowerCase() + "+" + name + " λ=" + lambda, settings,
                                 tasks, true)));
                     }

@@ -31,7 +31,7 @@ public final class ProtocolRunner {
     /** One run's figures; {@code matrix} null when evaluation was skipped. */
     public record Result(String label, Map<String, Object> hyperparameters, int examples, double trainSeconds,
             double examplesPerSecond, Map<String, Double> figures, List<List<Double>> matrix, List<Double> baseline,
-            double evalSeconds, List<Double> consolidationSeconds) {
+            double evalSeconds, List<Double> consolidationSeconds, int refused) {
     }
 
     public Result run(String label, LearnerSettings settings, int tasks, boolean evaluate) {
@@ -57,6 +57,7 @@ public final class ProtocolRunner {
         float[] x = new float[FashionMnist.PIXELS];
         long trainNanos = 0;
         int examples = 0;
+        int refused = 0;
         for (int t = 0; t < tasks; t++) {
             // the task's examples are permuted before the clock starts, as the reference does
             int[] indices = stream.trainIndices(t);
@@ -66,7 +67,11 @@ public final class ProtocolRunner {
             }
             long start = System.nanoTime();
             for (int i = 0; i < indices.length; i++) {
-                parts.observe(taskInputs, i * FashionMnist.PIXELS, data.trainLabels()[indices[i]], t);
+                try {
+                    parts.observe(taskInputs, i * FashionMnist.PIXELS, data.trainLabels()[indices[i]], t);
+                } catch (io.engram.learn.OutlierException e) {
+                    refused++;
+                }
             }
             parts.flush();
             trainNanos += System.nanoTime() - start;
@@ -90,7 +95,7 @@ public final class ProtocolRunner {
         double seconds = trainNanos / 1e9;
         return new Result(label, parts.describe(), examples, seconds, examples / seconds,
                 evaluate ? matrix.figures() : Map.of(), evaluate ? matrix.rows() : null,
-                evaluate ? matrix.baseline() : null, evalSeconds, consolidationSeconds);
+                evaluate ? matrix.baseline() : null, evalSeconds, consolidationSeconds, refused);
     }
 
     private double accuracy(JvmMlp net, int task) {
@@ -128,6 +133,7 @@ public final class ProtocolRunner {
         json.putAll(r.figures());
         json.put("eval_seconds", r.evalSeconds());
         json.put("consolidation_seconds", r.consolidationSeconds());
+        json.put("refused_as_outliers", r.refused());
         if (r.matrix() != null) {
             json.put("matrix", r.matrix());
             json.put("baseline", r.baseline());

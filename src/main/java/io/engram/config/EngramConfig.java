@@ -297,6 +297,29 @@ public interface EngramConfig {
         @WithDefault("256")
         int maxTasks();
 
+        /**
+         * Per-example gradient clipping in every method: an example whose gradient's L2 norm (over
+         * every parameter) exceeds this enters its step scaled down to it; 0 turns it off.
+         */
+        @WithName("clip-norm")
+        @WithDefault("50")
+        double clipNorm();
+
+        /**
+         * Spike guard: a train example whose gradient norm per unit of output error, or whose
+         * layer-input norm, is more than this many times the 90th percentile of the last 256
+         * accepted examples is refused before anything learns from it (dead letter {@code outlier});
+         * 0 turns it off.
+         */
+        @WithName("spike-guard")
+        @WithDefault("10")
+        double spikeGuard();
+
+        /** Accepted examples of the current task before the spike guard judges any (a task switch restarts the count). */
+        @WithName("spike-guard-warmup")
+        @WithDefault("100")
+        int spikeGuardWarmup();
+
         /** MER's Reptile rates and batches. */
         Mer mer();
 

@@ -81,6 +81,14 @@ public final class SettingsValidator {
         unitInterval(problems, "engram.learner.mer.beta", learner.mer().beta());
         unitInterval(problems, "engram.learner.mer.gamma", learner.mer().gamma());
         range(problems, "engram.learner.mer.batches", learner.mer().batches(), 1, 1000, "1 to 1000");
+        if (!(learner.clipNorm() >= 0) || !Double.isFinite(learner.clipNorm()) || learner.clipNorm() > Float.MAX_VALUE) {
+            problems.add(message("engram.learner.clip-norm", learner.clipNorm(), "a finite number >= 0 (0 = no clipping)"));
+        }
+        if (!(learner.spikeGuard() == 0 || learner.spikeGuard() >= 1) || !Double.isFinite(learner.spikeGuard())
+                || learner.spikeGuard() > Float.MAX_VALUE) {
+            problems.add(message("engram.learner.spike-guard", learner.spikeGuard(), "0 (off) or a finite factor >= 1"));
+        }
+        range(problems, "engram.learner.spike-guard-warmup", learner.spikeGuardWarmup(), 1, 1_000_000, "1 to 1000000");
         if (learner.method() != LearnerMethod.ONLINE && learner.replayCapacity() == 0) {
             problems.add(message("engram.learner.replay-capacity", 0,
                     "at least 1 with engram.learner.method=" + learner.method().name().toLowerCase()

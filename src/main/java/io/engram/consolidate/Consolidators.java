@@ -130,7 +130,7 @@ public final class Consolidators {
             d.put("damping", settings.damping());
             d.put("label_mode", settings.labels().name().toLowerCase());
             d.put("samples", settings.samples());
-            d.put("prior", "one Kronecker pair per layer, pi rule");
+            d.put("prior", "one Kronecker pair per layer, trace-preserving sum over tasks");
             return d;
         }
     }

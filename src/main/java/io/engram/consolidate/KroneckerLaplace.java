@@ -4,15 +4,18 @@ import io.engram.learn.Prior;
 
 /**
  * The online structured Laplace prior of Ritter, Botev and Barber (2018): the precision adds up
- * over tasks, Λ_t = Λ_{t−1} + A_t ⊗ G_t, kept as one Kronecker pair per layer.
+ * over tasks, Λ_T = Σ_t A_t ⊗ G_t, kept as one Kronecker pair per layer.
  *
- * <p>Implementation notes. The sum of two Kronecker products is not one; we keep
- * (Â + π A_t) ⊗ (Ĝ + G_t / π), which reproduces both terms plus the cross terms
- * (1/π) Â ⊗ G_t + π A_t ⊗ Ĝ, and choose π to make their trace smallest:
- * π² = (tr Â · tr G_t) / (tr A_t · tr Ĝ) (the "π rule"). Damping is factored Tikhonov
- * (Martens and Grosse 2015, §6.3): (A + π_d √δ I) ⊗ (G + √δ / π_d I) with
- * π_d = √((tr A / dim A) / (tr G / dim G)), added to the eigenvalues after decomposing.
- * State per layer: (d_in+1)² + d_out² doubles.
+ * <p>Implementation notes. A sum of Kronecker products is not one. The pair kept is the
+ * trace-preserving one, S_A ⊗ Ĝ with S_A = Σ_t A_t and Ĝ = Σ_t (tr A_t / tr S_A) G_t, updated per
+ * task as Ĝ ← (tr S_A Ĝ + tr A_T G_T) / (tr S_A + tr A_T), S_A ← S_A + A_T. It is exact when the
+ * tasks' G_t are equal (T identical tasks give T·A⊗G), its trace is always the sum's,
+ * tr(S_A ⊗ Ĝ) = Σ_t tr A_t tr G_t, and it costs what one pair costs: (d_in+1)² + d_out² doubles
+ * per layer, two matrix additions per task. (Adding (Â + πA_t) ⊗ (Ĝ + G_t/π), the "π rule",
+ * keeps the cross terms Â⊗G_t/π + πA_t⊗Ĝ: T identical tasks give T²·A⊗G, a prior that stiffens as
+ * tasks accumulate.) Damping is factored Tikhonov (Martens and Grosse 2015, §6.3):
+ * (A + π_d √δ I) ⊗ (G + √δ / π_d I) with π_d = √((tr A / dim A) / (tr G / dim G)), added to the
+ * eigenvalues after decomposing.
  */
 public final class KroneckerLaplace {
 
@@ -28,7 +31,7 @@ public final class KroneckerLaplace {
         this.damping = damping;
     }
 
-    /** Adds one task's factors to the prior. */
+    /** Adds one task's factors to the prior: S_A += A_t, Ĝ ← the tr A-weighted mean of the G_t. */
     public void add(KroneckerFactors factors) {
         if (a == null) {
             sizes = factors.sizes();
@@ -40,23 +43,20 @@ public final class KroneckerLaplace {
             }
         } else {
             for (int l = 0; l < factors.layers(); l++) {
-                double pi = piRule(a[l], g[l], factors.a()[l], factors.g()[l]);
+                double before = trace(a[l]);
+                double added = trace(factors.a()[l]);
+                double total = before + added;
+                double keep = total > 0 ? before / total : 0.5;
+                double take = total > 0 ? added / total : 0.5;
                 for (int i = 0; i < a[l].length; i++) {
-                    a[l][i] += pi * factors.a()[l][i];
+                    a[l][i] += factors.a()[l][i];
                 }
                 for (int i = 0; i < g[l].length; i++) {
-                    g[l][i] += factors.g()[l][i] / pi;
+                    g[l][i] = keep * g[l][i] + take * factors.g()[l][i];
                 }
             }
         }
         tasks++;
-    }
-
-    /** π² = (tr Â · tr G_t) / (tr A_t · tr Ĝ); 1 when a trace is zero. */
-    static double piRule(double[] aSum, double[] gSum, double[] aNew, double[] gNew) {
-        double num = trace(aSum) * trace(gNew);
-        double den = trace(aNew) * trace(gSum);
-        return num > 0 && den > 0 ? Math.sqrt(num / den) : 1.0;
     }
 
     static double trace(double[] m) {
@@ -72,11 +72,12 @@ public final class KroneckerLaplace {
         return tasks;
     }
 
-    /** The summed factor A of layer l (row-major), before damping. */
+    /** S_A of layer l, the sum of the tasks' A (row-major), before damping. */
     public double[] a(int layer) {
         return a[layer];
     }
 
+    /** Ĝ of layer l, the tasks' G weighted by tr A_t / tr S_A (row-major), before damping. */
     public double[] g(int layer) {
         return g[layer];
     }

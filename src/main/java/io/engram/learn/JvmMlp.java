@@ -37,6 +37,15 @@ public final class JvmMlp implements Network {
     private final float[] block = new float[16];
     /** Diagonal (EWC) prior, or null. */
     private Prior.Diagonal diagonal;
+    /** 1 / (1 + η c_i) of the diagonal prior for the step size {@link #keepRate}. */
+    private float[] diagonalKeep;
+    private float keepRate = Float.NaN;
+    /** Largest L2 norm of one example's gradient in a step; 0 = no clipping. */
+    private float clipNorm;
+    /** Per batch row: squared gradient norm and squared layer-input norm, from {@link #rowNorms}. */
+    private final float[] gradientSquares;
+    private final float[] inputSquares;
+    private final Batch single = new Batch(1);
     /** K-FAC prior per layer in rotated coordinates, or null entries. */
     private final Anchored[] anchored;
 
@@ -68,6 +77,8 @@ public final class JvmMlp implements Network {
         this.anchored = new Anchored[layers];
         this.act = new float[layers + 1][];
         this.delta = new float[layers + 1][];
+        this.gradientSquares = new float[maxBatch];
+        this.inputSquares = new float[maxBatch];
         for (int l = 1; l <= layers; l++) {
             act[l] = new float[maxBatch * sizes[l]];
             delta[l] = new float[maxBatch * sizes[l]];
@@ -251,16 +262,15 @@ public final class JvmMlp implements Network {
 
     /**
      * Backward pass from the outputs left by {@link #forward}; adds {@code factor} × Σ_rows ∂CE/∂θ
-     * to {@code target}, which may be the parameters themselves (an in-place SGD step).
+     * to {@code target}, which may be the parameters themselves (an in-place SGD step, with each
+     * row's gradient clipped to {@link #clipNorm} and the prior's proximal step).
      */
     private void backward(Batch batch, float[] target, float factor, float learningRate) {
         boolean update = target == params;
         int n = batch.size();
-        int classes = sizes[layers];
-        float[] top = delta[layers];
-        System.arraycopy(act[layers], 0, top, 0, n * classes);
-        for (int r = 0; r < n; r++) {
-            top[r * classes + batch.label(r)] -= 1f; // softmax + cross-entropy: p − onehot(y)
+        errors(batch, n);
+        if (update && clipNorm > 0f) {
+            clipRows(batch, n);
         }
         for (int l = layers - 1; l >= 0; l--) {
             int dIn = sizes[l];
@@ -268,9 +278,6 @@ public final class JvmMlp implements Network {
             int w = weightOffset[l];
             int b = biasOffset[l];
             float[] d = delta[l + 1];
-            if (l > 0) {
-                errorBelow(l, n);
-            }
             if (update && anchored[l] != null) {
                 anchored[l].step(d, n, batch, l, factor, learningRate);
                 continue;
@@ -310,10 +317,81 @@ public final class JvmMlp implements Network {
                 }
             }
             if (update && diagonal != null) {
-                // the prior's part of the step, along each coordinate: θ − θ* ← (θ − θ*)·max(0, 1 − η λF)
-                decayTowardsAnchor(w, b + dOut, learningRate);
+                proximalTowardsAnchor(w, b + dOut, learningRate);
             }
         }
+    }
+
+    /** Every layer's pre-activation error of every row, with the current weights: delta[L] = p − onehot(y), then down. */
+    private void errors(Batch batch, int n) {
+        int classes = sizes[layers];
+        float[] top = delta[layers];
+        System.arraycopy(act[layers], 0, top, 0, n * classes);
+        for (int r = 0; r < n; r++) {
+            top[r * classes + batch.label(r)] -= 1f; // softmax + cross-entropy: p − onehot(y)
+        }
+        for (int l = layers - 1; l > 0; l--) {
+            errorBelow(l, n);
+        }
+    }
+
+    /**
+     * Per row r, from the errors and layer inputs: the squared L2 norm of the row's gradient over
+     * every parameter, Σ_l |d_l|² (|a_l|² + 1) (the gradient of W̄_l = [W_l | b_l] is d_l ā_lᵀ, whose
+     * Frobenius norm is |d_l| |ā_l|), into {@link #gradientSquares}; Σ_l |ā_l|² into {@link #inputSquares}.
+     */
+    private void rowNorms(Batch batch, int n) {
+        for (int r = 0; r < n; r++) {
+            double gradient = 0;
+            double inputs = 0;
+            for (int l = 0; l < layers; l++) {
+                int dOut = sizes[l + 1];
+                float[] in = input(batch, l, r);
+                int inOffset = inputOffset(batch, l, r);
+                double a = (double) kernels.dot(in, inOffset, in, inOffset, sizes[l]) + 1.0;
+                double e = kernels.dot(delta[l + 1], r * dOut, delta[l + 1], r * dOut, dOut);
+                gradient += e * a;
+                inputs += a;
+            }
+            gradientSquares[r] = (float) gradient;
+            inputSquares[r] = (float) inputs;
+        }
+    }
+
+    /** Scales each row's errors so that its gradient's norm is at most {@link #clipNorm} (linear in the errors). */
+    private void clipRows(Batch batch, int n) {
+        rowNorms(batch, n);
+        for (int r = 0; r < n; r++) {
+            double norm = Math.sqrt(gradientSquares[r]);
+            if (norm > clipNorm || !Double.isFinite(norm)) {
+                float scale = Double.isFinite(norm) ? (float) (clipNorm / norm) : 0f;
+                for (int l = 1; l <= layers; l++) {
+                    int d = sizes[l];
+                    for (int i = r * d; i < (r + 1) * d; i++) {
+                        delta[l][i] *= scale;
+                    }
+                }
+            }
+        }
+    }
+
+    @Override
+    public void setClipNorm(float maxNorm) {
+        if (!(maxNorm >= 0f) || Float.isInfinite(maxNorm)) {
+            throw new IllegalArgumentException("clip norm must be a finite number >= 0, found " + maxNorm);
+        }
+        this.clipNorm = maxNorm;
+    }
+
+    @Override
+    public void measure(float[] x, int offset, int label, float[] into) {
+        single.clear().add(x, offset, label);
+        into[0] = forward(single);
+        errors(single, 1);
+        rowNorms(single, 1);
+        into[1] = (float) Math.sqrt(gradientSquares[0]);
+        into[2] = (float) Math.sqrt(inputSquares[0]);
+        into[3] = (float) Math.sqrt(kernels.dot(delta[layers], 0, delta[layers], 0, sizes[layers]));
     }
 
     /** Error of the layer below l, with W_l before it changes: below_r = (W_lᵀ d_r) ⊙ f'(a_r). */
@@ -468,6 +546,8 @@ public final class JvmMlp implements Network {
                 throw new IllegalArgumentException("diagonal prior of the wrong size");
             }
             diagonal = d;
+            diagonalKeep = new float[params.length];
+            keepRate = Float.NaN;
         } else if (prior instanceof Prior.Kronecker k) {
             for (int l = 0; l < layers; l++) {
                 Prior.Layer layer = k.layers()[l];
@@ -481,13 +561,18 @@ public final class JvmMlp implements Network {
         }
     }
 
-    /** θ_i ← θ*_i + (θ_i − θ*_i)·max(0, 1 − η c_i) over [from, to). */
-    private void decayTowardsAnchor(int from, int to, float learningRate) {
+    /** The proximal step of the diagonal penalty over [from, to): θ_i ← θ*_i + (θ_i − θ*_i) / (1 + η c_i). */
+    private void proximalTowardsAnchor(int from, int to, float learningRate) {
+        if (learningRate != keepRate) {
+            float[] curvature = diagonal.curvature();
+            for (int i = 0; i < curvature.length; i++) {
+                diagonalKeep[i] = 1f / (1f + learningRate * curvature[i]);
+            }
+            keepRate = learningRate;
+        }
         float[] anchor = diagonal.anchor();
-        float[] curvature = diagonal.curvature();
         for (int i = from; i < to; i++) {
-            float keep = Math.max(0f, 1f - learningRate * curvature[i]);
-            params[i] = anchor[i] + (params[i] - anchor[i]) * keep;
+            params[i] = anchor[i] + (params[i] - anchor[i]) * diagonalKeep[i];
         }
     }
 
@@ -496,7 +581,7 @@ public final class JvmMlp implements Network {
      * deviation lives in rotated coordinates Ṽ = Q_Gᵀ (W̄ − W̄*) Q_A (d_out × (d_in+1), row-major),
      * where the penalty (λ/2) Σ s_G[o] s_A[m] Ṽ[o][m]² is diagonal. The forward pass computes
      * W̄ ā = W̄* ā + Q_G (Ṽ (Q_Aᵀ ā)); a step adds the data gradient rotated, −η (Q_Gᵀ d)(Q_Aᵀ ā)ᵀ,
-     * then decays Ṽ by max(0, 1 − η λ s_G s_A). Per example this costs one (d_in+1)²
+     * then takes the penalty's proximal step Ṽ ← Ṽ / (1 + η λ s_G s_A). Per example this costs one (d_in+1)²
      * product more than an unpenalised layer, never the (d_in+1)²·d_out of G ΔW A.
      */
     private final class Anchored {
@@ -506,6 +591,9 @@ public final class JvmMlp implements Network {
         final float[] qA;
         final float[] qG;
         final float[] curvature;
+        /** 1 / (1 + η c) for the step size {@link #rate}. */
+        final float[] keep;
+        float rate = Float.NaN;
         final float[] vt;
         final float[][] snapshots;
         /** Q_Aᵀ ā of each batch row, from the forward pass. */
@@ -526,6 +614,7 @@ public final class JvmMlp implements Network {
                     curvature[o * in1 + m] = lambda * layer.sG()[o] * layer.sA()[m];
                 }
             }
+            this.keep = new float[dOut * in1];
             this.vt = new float[dOut * in1];
             this.snapshots = new float[SNAPSHOT_SLOTS][dOut * in1];
             this.z = new float[maxBatch * in1];
@@ -567,7 +656,7 @@ public final class JvmMlp implements Network {
             }
         }
 
-        /** Ṽ += factor Σ_r (Q_Gᵀ d_r)(Q_Aᵀ ā_r)ᵀ, then the penalty's decay Ṽ ⊙= max(0, 1 − η λ s_G s_A). */
+        /** Ṽ += factor Σ_r (Q_Gᵀ d_r)(Q_Aᵀ ā_r)ᵀ, then the penalty's proximal step Ṽ ⊙= 1 / (1 + η λ s_G s_A). */
         void step(float[] d, int n, Batch batch, int l, float factor, float learningRate) {
             for (int r = 0; r < n; r++) {
                 rotate(d, r * dOut);
@@ -578,8 +667,14 @@ public final class JvmMlp implements Network {
                     }
                 }
             }
+            if (learningRate != rate) {
+                for (int i = 0; i < keep.length; i++) {
+                    keep[i] = 1f / (1f + learningRate * curvature[i]);
+                }
+                rate = learningRate;
+            }
             for (int i = 0; i < vt.length; i++) {
-                vt[i] *= Math.max(0f, 1f - learningRate * curvature[i]);
+                vt[i] *= keep[i];
             }
         }
 

@@ -12,7 +12,31 @@ import io.engram.replay.ReservoirBuffer;
  */
 public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, float learningRate, int batchSize,
         int replayCapacity, int replayBatch, ReplayPolicy replayPolicy, float merBeta, float merGamma, int merBatches, Kernel kernel,
-        Consolidators.Settings consolidation, EvaluationSettings evaluation) {
+        Consolidators.Settings consolidation, EvaluationSettings evaluation, Outliers outliers) {
+
+    /** The settings without {@link Outliers}: they take {@link Outliers#DEFAULT}. */
+    public LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, float learningRate, int batchSize,
+            int replayCapacity, int replayBatch, ReplayPolicy replayPolicy, float merBeta, float merGamma, int merBatches, Kernel kernel,
+            Consolidators.Settings consolidation, EvaluationSettings evaluation) {
+        this(spec, seed, method, learningRate, batchSize, replayCapacity, replayBatch, replayPolicy, merBeta, merGamma, merBatches,
+                kernel, consolidation, evaluation, Outliers.DEFAULT);
+    }
+
+    /**
+     * What bounds one absurd example: per-example gradient clipping in every step (0 = off) and the
+     * spike guard ({@code spikeGuard} 0 = off), which refuses an example far beyond the recent ones
+     * once {@code spikeGuardWarmup} examples of the current task were accepted.
+     */
+    public record Outliers(float clipNorm, float spikeGuard, int spikeGuardWarmup) {
+        /**
+         * Clip norm 50: per-example gradient norms of MER on Fashion-MNIST (784-100-100-10, 1,500
+         * examples) had median 0.30, 99th percentile 41 and maximum 61, unscaled (0..255) images
+         * 1,500 to 12,000. Guard factor 10, warm-up 100: see {@link SpikeGuard}.
+         */
+        public static final Outliers DEFAULT = new Outliers(50f, 10f, 100);
+        /** Neither clipping nor the guard. */
+        public static final Outliers OFF = new Outliers(0f, 0f, 100);
+    }
 
     /**
      * Evaluation and versions of each model: eval set sizes, prequential window, periodic events,
@@ -69,7 +93,8 @@ public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, flo
                 learner.kernel(), consolidation(config), new EvaluationSettings(config.evaluation().maxPerTask(),
                         config.evaluation().prequentialWindow(), config.evaluation().everyExamples(),
                         config.publish().everyExamples(), config.evaluation().maxExamples(), learner.maxTasks(),
-                        config.evaluation().matrixWindow(), config.publish().minInterval().toMillis()));
+                        config.evaluation().matrixWindow(), config.publish().minInterval().toMillis()),
+                new Outliers((float) learner.clipNorm(), (float) learner.spikeGuard(), learner.spikeGuardWarmup()));
     }
 
     static Consolidators.Settings consolidation(EngramConfig config) {
@@ -81,13 +106,19 @@ public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, flo
     /** The same settings with another step size. */
     public LearnerSettings withLearningRate(float rate) {
         return new LearnerSettings(spec, seed, method, rate, batchSize, replayCapacity, replayBatch, replayPolicy,
-                merBeta, merGamma, merBatches, kernel, consolidation, evaluation);
+                merBeta, merGamma, merBatches, kernel, consolidation, evaluation, outliers);
     }
 
     /** The same settings with another consolidation. */
     public LearnerSettings withConsolidation(Consolidators.Settings other) {
         return new LearnerSettings(spec, seed, method, learningRate, batchSize, replayCapacity, replayBatch, replayPolicy,
-                merBeta, merGamma, merBatches, kernel, other, evaluation);
+                merBeta, merGamma, merBatches, kernel, other, evaluation, outliers);
+    }
+
+    /** The same settings with other outlier bounds. */
+    public LearnerSettings withOutliers(Outliers other) {
+        return new LearnerSettings(spec, seed, method, learningRate, batchSize, replayCapacity, replayBatch, replayPolicy,
+                merBeta, merGamma, merBatches, kernel, consolidation, evaluation, other);
     }
 
     /** The largest batch a step sees. */
@@ -107,6 +138,6 @@ public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, flo
         };
         return new LearningCore(network, buffer, training, Consolidators.create(spec, consolidation),
                 new RecentWindow(consolidation.method() == io.engram.config.ConsolidationMethod.NONE ? 0 : consolidation.samples(),
-                        spec.inputSize()));
+                        spec.inputSize()), outliers);
     }
 }

@@ -17,17 +17,29 @@ public final class LearningCore {
     private final TrainingMethod method;
     private final Consolidator consolidator;
     private final RecentWindow window;
+    private final LearnerSettings.Outliers outliers;
+    private final SpikeGuard guard;
 
-    LearningCore(Network network, ReservoirBuffer buffer, TrainingMethod method, Consolidator consolidator, RecentWindow window) {
+    LearningCore(Network network, ReservoirBuffer buffer, TrainingMethod method, Consolidator consolidator, RecentWindow window,
+            LearnerSettings.Outliers outliers) {
         this.network = network;
         this.buffer = buffer;
         this.method = method;
         this.consolidator = consolidator;
         this.window = window;
+        this.outliers = outliers;
+        this.guard = new SpikeGuard(outliers.spikeGuard(), outliers.spikeGuardWarmup());
+        network.setClipNorm(outliers.clipNorm());
     }
 
-    /** Learns from one train example; returns the loss of the step taken, or NaN. */
+    /**
+     * Learns from one train example; returns the loss of the step taken, or NaN.
+     *
+     * @throws OutlierException when the spike guard refuses the example; then nothing has changed
+     *     (parameters, buffer, pending minibatch, recent window, the guard's statistics)
+     */
     public float observe(float[] x, int offset, int label, int task) {
+        guard.admit(network, x, offset, label, task);
         window.add(x, offset, label);
         return method.observe(x, offset, label, task);
     }
@@ -42,6 +54,7 @@ public final class LearningCore {
         method.flush();
         Consolidator.Report report = consolidator.consolidate(network, window.withBufferShare(buffer, task));
         window.clear();
+        guard.taskEnded();
         return report;
     }
 
@@ -56,7 +69,12 @@ public final class LearningCore {
         consolidator.writeState(out);
     }
 
-    /** Reads what {@link #writeState} wrote into this (freshly built) core; {@code seed} restarts its random sources. */
+    /**
+     * Reads what {@link #writeState} wrote into this (freshly built) core; {@code seed} restarts its
+     * random sources. The spike guard's statistics are not part of the state: they are rebuilt from
+     * the recent window under the restored parameters (with no consolidation there is no window,
+     * and the guard warms up again).
+     */
     public void readState(java.io.DataInputStream in, long seed) throws java.io.IOException {
         float[] effective = io.engram.checkpoint.Binary.floats(in);
         if (effective.length != network.spec().parameterCount()) {
@@ -67,6 +85,7 @@ public final class LearningCore {
         method.readState(in);
         window.readFrom(in);
         consolidator.readState(in, network, effective);
+        guard.rebuild(network, window);
     }
 
     public Network network() {
@@ -84,6 +103,9 @@ public final class LearningCore {
     /** Method, hyperparameters and consolidation, for manifests and benchmark results. */
     public Map<String, Object> describe() {
         Map<String, Object> d = new LinkedHashMap<>(method.hyperparameters());
+        d.put("clip_norm", outliers.clipNorm());
+        d.put("spike_guard", outliers.spikeGuard());
+        d.put("spike_guard_warmup", outliers.spikeGuardWarmup());
         d.put("consolidation", consolidator.describe());
         return d;
     }

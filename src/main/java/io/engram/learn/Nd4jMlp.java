@@ -35,6 +35,8 @@ public final class Nd4jMlp implements Network {
     private final float[] inputHost;
     private final IActivation hidden;
     private final IActivation softmax = new ActivationSoftmax();
+    /** Largest L2 norm of one example's gradient in a step; 0 = no clipping. */
+    private float clipNorm;
     /** The prior's anchor θ* and per-parameter keep factors' curvature (diagonal), or nulls. */
     private INDArray diagonalAnchor;
     private INDArray diagonalCurvature;
@@ -123,30 +125,93 @@ public final class Nd4jMlp implements Network {
         return (float) (loss / batch.size());
     }
 
-    /** Errors of every layer; the weight updates are done by the caller, top layer first. */
+    /**
+     * Errors of every layer with the current weights, each row's clipped to {@link #clipNorm} in a
+     * step; then {@code targetParams} += factor × the gradient, top layer first, and in a step the
+     * prior's proximal step.
+     */
     private void backwardAndApply(INDArray x, Batch batch, float factor, INDArray targetParams, float learningRate) {
         int n = batch.size();
+        boolean update = targetParams == params;
+        errors(x, batch, n);
+        if (update && clipNorm > 0f) {
+            float[] squares = rowNorms(x, n)[0];
+            float[] scale = new float[n];
+            boolean clip = false;
+            for (int r = 0; r < n; r++) {
+                double norm = Math.sqrt(squares[r]);
+                scale[r] = norm > clipNorm || !Double.isFinite(norm) ? (Double.isFinite(norm) ? (float) (clipNorm / norm) : 0f) : 1f;
+                clip |= scale[r] != 1f;
+            }
+            if (clip) {
+                INDArray column = Nd4j.createFromArray(scale).reshape(n, 1);
+                for (int l = 1; l <= layers; l++) {
+                    rows(delta[l], n).muliColumnVector(column);
+                }
+            }
+        }
+        for (int l = layers - 1; l >= 0; l--) {
+            INDArray in = l == 0 ? x : rows(act[l], n);
+            INDArray dl = rows(delta[l + 1], n);
+            INDArray w = update ? weights[l] : viewWeights(targetParams, l);
+            INDArray b = update ? biases[l] : viewBias(targetParams, l);
+            Nd4j.gemm(in, dl, w, true, false, factor, 1.0);
+            b.addi(dl.sum(0).reshape(1, sizes[l + 1]).muli(factor));
+            if (update) {
+                applyPrior(l, learningRate);
+            }
+        }
+    }
+
+    /** delta[L] = p − onehot(y), then each layer's below it: (d W_lᵀ) ⊙ f'(a_l). */
+    private void errors(INDArray x, Batch batch, int n) {
         INDArray d = rows(delta[layers], n);
         d.assign(rows(act[layers], n));
         for (int r = 0; r < n; r++) {
             d.putScalar(r, batch.label(r), d.getFloat(r, batch.label(r)) - 1f);
         }
-        for (int l = layers - 1; l >= 0; l--) {
+        for (int l = layers - 1; l > 0; l--) {
+            INDArray below = rows(delta[l], n);
+            Nd4j.gemm(rows(delta[l + 1], n), weights[l], below, false, true, 1.0, 0.0);
+            below.muli(derivative(rows(act[l], n)));
+        }
+    }
+
+    /** Per row: {squared gradient norms Σ_l |d_l|² (|a_l|² + 1), squared layer-input norms Σ_l |ā_l|²}, as in {@link JvmMlp}. */
+    private float[][] rowNorms(INDArray x, int n) {
+        float[] gradient = new float[n];
+        float[] inputs = new float[n];
+        for (int l = 0; l < layers; l++) {
             INDArray in = l == 0 ? x : rows(act[l], n);
             INDArray dl = rows(delta[l + 1], n);
-            if (l > 0) {
-                INDArray below = rows(delta[l], n);
-                Nd4j.gemm(dl, weights[l], below, false, true, 1.0, 0.0);
-                below.muli(derivative(rows(act[l], n)));
-            }
-            INDArray w = targetParams == params ? weights[l] : viewWeights(targetParams, l);
-            INDArray b = targetParams == params ? biases[l] : viewBias(targetParams, l);
-            Nd4j.gemm(in, dl, w, true, false, factor, 1.0);
-            b.addi(dl.sum(0).reshape(1, sizes[l + 1]).muli(factor));
-            if (targetParams == params) {
-                applyPrior(l, learningRate);
+            float[] a = in.mul(in).sum(1).toFloatVector();
+            float[] e = dl.mul(dl).sum(1).toFloatVector();
+            for (int r = 0; r < n; r++) {
+                gradient[r] += e[r] * (a[r] + 1f);
+                inputs[r] += a[r] + 1f;
             }
         }
+        return new float[][] {gradient, inputs};
+    }
+
+    @Override
+    public void setClipNorm(float maxNorm) {
+        if (!(maxNorm >= 0f) || Float.isInfinite(maxNorm)) {
+            throw new IllegalArgumentException("clip norm must be a finite number >= 0, found " + maxNorm);
+        }
+        this.clipNorm = maxNorm;
+    }
+
+    @Override
+    public void measure(float[] x, int offset, int label, float[] into) {
+        Batch one = new Batch(1).add(x, offset, label);
+        INDArray in = load(one);
+        into[0] = meanLoss(forward(in, 1), one);
+        errors(in, one, 1);
+        float[][] norms = rowNorms(in, 1);
+        into[1] = (float) Math.sqrt(norms[0][0]);
+        into[2] = (float) Math.sqrt(norms[1][0]);
+        into[3] = rows(delta[layers], 1).norm2Number().floatValue();
     }
 
     private INDArray viewWeights(INDArray flat, int l) {
@@ -235,25 +300,24 @@ public final class Nd4jMlp implements Network {
         }
     }
 
-    /** The prior's part of the step for layer l, exact along the curvature's eigendirections (see {@link Prior}). */
+    /** The prior's proximal step for layer l along the curvature's eigendirections (see {@link Prior}). */
     private void applyPrior(int l, float learningRate) {
         if (diagonalAnchor != null) {
             int from = spec.weightOffset(l);
             int to = spec.biasOffset(l) + sizes[l + 1];
             INDArray theta = params.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(from, to));
             INDArray anchor = diagonalAnchor.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(from, to));
-            INDArray keep = diagonalCurvature.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(from, to))
-                    .mul(-learningRate).addi(1f);
-            keep = org.nd4j.linalg.ops.transforms.Transforms.max(keep, 0f, false);
-            theta.subi(anchor).muli(keep).addi(anchor);
+            // θ ← θ* + (θ − θ*) / (1 + η c)
+            INDArray divisor = diagonalCurvature.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(from, to))
+                    .mul(learningRate).addi(1f);
+            theta.subi(anchor).divi(divisor).addi(anchor);
         }
         if (eigA != null && eigA[l] != null) {
-            // Ṽᵀ = E_A (W̄ᵀ − W̄*ᵀ) E_Gᵀ; Ṽᵀ ⊙= max(0, 1 − η c); W̄ᵀ = W̄*ᵀ + E_Aᵀ Ṽᵀ E_G
+            // Ṽᵀ = E_A (W̄ᵀ − W̄*ᵀ) E_Gᵀ; Ṽᵀ ⊙= 1 / (1 + η c); W̄ᵀ = W̄*ᵀ + E_Aᵀ Ṽᵀ E_G
             INDArray wbar = Nd4j.vstack(weights[l], biases[l]);
             INDArray delta = wbar.sub(kronAnchor[l]);
             INDArray rotated = eigA[l].mmul(delta).mmul(eigG[l].transpose());
-            INDArray keep = org.nd4j.linalg.ops.transforms.Transforms.max(kronCurvature[l].mul(-learningRate).addi(1f), 0f, false);
-            rotated.muli(keep);
+            rotated.divi(kronCurvature[l].mul(learningRate).addi(1f));
             INDArray updated = eigA[l].transpose().mmul(rotated).mmul(eigG[l]).addi(kronAnchor[l]);
             weights[l].assign(updated.get(NDArrayIndex.interval(0, sizes[l]), NDArrayIndex.all()));
             biases[l].assign(updated.get(NDArrayIndex.interval(sizes[l], sizes[l] + 1), NDArrayIndex.all()));

@@ -16,11 +16,27 @@ public interface Network {
     MlpSpec spec();
 
     /**
-     * One SGD step on the mean cross-entropy of the batch, plus the prior's penalty when one is
-     * set: θ ← θ − η (∇ mean CE + ∇ penalty), the penalty's part clipped as {@link Prior} says.
-     * Returns the batch's mean loss before the step.
+     * One SGD step on the mean cross-entropy of the batch, each row's gradient first clipped to
+     * the norm set by {@link #setClipNorm}, then the prior's proximal step when one is set (see
+     * {@link Prior}). Returns the batch's mean loss before the step.
      */
     float step(Batch batch, float learningRate);
+
+    /**
+     * Per-example gradient clipping in {@link #step}: a row of the batch whose gradient (over every
+     * parameter, penalty excluded) has an L2 norm above {@code maxNorm} enters the step scaled down
+     * to that norm, so one example moves the parameters by at most η·maxNorm / batch size. 0 (the
+     * default) turns it off.
+     */
+    void setClipNorm(float maxNorm);
+
+    /**
+     * Measures one example under the current parameters, changing nothing: {@code into[0]} its
+     * cross-entropy, {@code into[1]} the L2 norm of its gradient over every parameter (unclipped, no
+     * penalty), {@code into[2]} the L2 norm of its layer inputs with their bias coordinates,
+     * √(Σ_l |ā_l|²), {@code into[3]} the L2 norm of its output error |p − onehot(y)|.
+     */
+    void measure(float[] x, int offset, int label, float[] into);
 
     /** Mean cross-entropy gradient of the batch (no penalty) into {@code gradient} (length = parameter count); no update. */
     float gradient(Batch batch, float[] gradient);

@@ -5,11 +5,11 @@ package io.engram.learn;
  * training step of every method includes. Computed at a task boundary by the consolidation stage;
  * the network applies it in its own parameterisation.
  *
- * <p>Stability guard: a plain gradient step on a quadratic diverges when the step size times the
- * curvature exceeds 2. A step here takes the data gradient, then the penalty's part along the
- * curvature's eigendirections s: θ − θ* ← (θ − η∇CE − θ*)·max(0, 1 − η λ s). For η λ s < 1 this
- * is θ − η(∇CE + λ Λ (θ − θ*)) up to a second-order term η² λ s ∇CE; a large λ puts the weights
- * on the anchor and never past it, so no λ can make the model diverge.
+ * <p>The penalty's step is proximal (implicit): after the data gradient's step, along each of the
+ * curvature's eigendirections (coordinate v of θ − θ* in that basis, curvature s) it solves
+ * v ← argmin_u (λ s / 2) u² + |u − v|² / (2η), that is v ← v / (1 + η λ s). Its fixed point is
+ * exactly the penalty's, ∇CE = −λ Λ (θ − θ*), for every step size; no λ can make it diverge; to
+ * first order in η it is θ − η(∇CE + λ Λ (θ − θ*)); and λ = 0 leaves the data step alone.
  */
 public sealed interface Prior permits Prior.Diagonal, Prior.Kronecker {
 

@@ -50,18 +50,70 @@ final class RecentWindow {
         System.arraycopy(y, 0, labels, 0, y.length);
     }
 
+    int size() {
+        return size;
+    }
+
+    private int rowHash(float[] x, int offset, int label) {
+        int h = label;
+        for (int i = 0; i < inputSize; i++) {
+            h = 31 * h + Float.floatToIntBits(x[offset + i]);
+        }
+        return h;
+    }
+
+    private boolean inWindow(java.util.Map<Integer, java.util.List<Integer>> held, float[] x, int offset, int label) {
+        java.util.List<Integer> candidates = held.get(rowHash(x, offset, label));
+        if (candidates != null) {
+            for (int i : candidates) {
+                if (labels[i] == label && java.util.Arrays.equals(inputs, i * inputSize, (i + 1) * inputSize, x, offset, offset + inputSize)) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    float[] inputs() {
+        return inputs;
+    }
+
+    /** Offset in {@link #inputs()} of the i-th oldest example held. */
+    int offsetInOrder(int i) {
+        return slotInOrder(i) * inputSize;
+    }
+
+    int labelInOrder(int i) {
+        return labels[slotInOrder(i)];
+    }
+
+    private int slotInOrder(int i) {
+        return (next - size + i + labels.length) % labels.length;
+    }
+
     void clear() {
         size = 0;
         next = 0;
     }
 
-    /** The window's examples, then buffer examples of {@code task} not already covered, up to the window's capacity. */
+    /**
+     * The window's examples, then buffer examples of {@code task} that the window does not hold, up
+     * to the window's capacity. A task shorter than the window has every example in the window and
+     * some also in the buffer; those are recognised by their input and label (a hash of the
+     * window's rows, then an exact comparison) and counted once.
+     */
     Samples withBufferShare(ReservoirBuffer buffer, int task) {
         int room = labels.length - size;
         int[] slots = new int[Math.max(0, Math.min(room, buffer.size()))];
         int extra = 0;
+        java.util.Map<Integer, java.util.List<Integer>> held = new java.util.HashMap<>();
+        if (slots.length > 0) {
+            for (int i = 0; i < size; i++) {
+                held.computeIfAbsent(rowHash(inputs, i * inputSize, labels[i]), h -> new java.util.ArrayList<>()).add(i);
+            }
+        }
         for (int slot = 0; slot < buffer.size() && extra < slots.length; slot++) {
-            if (buffer.task(slot) == task) {
+            if (buffer.task(slot) == task && !inWindow(held, buffer.inputs(), buffer.offset(slot), buffer.label(slot))) {
                 slots[extra++] = slot;
             }
         }

@@ -99,4 +99,20 @@ class SettingsValidatorTest {
                 .hasMessageContaining("sgd")
                 .hasMessageContaining("mer");
     }
+
+    @Test
+    void outlierSettings_haveTheirDefaults_andBadValuesNameKeyValueAndAllowed() {
+        io.engram.learn.LearnerSettings defaults = io.engram.learn.LearnerSettings.from(config(Map.of()));
+        assertThat(defaults.outliers()).isEqualTo(io.engram.learn.LearnerSettings.Outliers.DEFAULT);
+        assertThat(SettingsValidator.problems(config(Map.of("engram.learner.clip-norm", "0", "engram.learner.spike-guard", "0"))))
+                .isEmpty();
+        var problems = SettingsValidator.problems(config(Map.of(
+                "engram.learner.clip-norm", "-1",
+                "engram.learner.spike-guard", "0.5",
+                "engram.learner.spike-guard-warmup", "0")));
+        assertThat(problems).hasSize(3);
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("engram.learner.clip-norm=-1").contains(">= 0"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("engram.learner.spike-guard=0.5").contains("0 (off) or a finite factor >= 1"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("engram.learner.spike-guard-warmup=0").contains("1 to 1000000"));
+    }
 }

@@ -99,4 +99,41 @@ final class KroneckerMath {
         }
         return m;
     }
+
+    /** x with k x = b, by Gaussian elimination with partial pivoting (k n×n row-major, left unchanged). */
+    static double[] solve(double[] k, double[] b, int n) {
+        double[] m = k.clone();
+        double[] x = b.clone();
+        for (int c = 0; c < n; c++) {
+            int pivot = c;
+            for (int r = c + 1; r < n; r++) {
+                if (Math.abs(m[r * n + c]) > Math.abs(m[pivot * n + c])) {
+                    pivot = r;
+                }
+            }
+            for (int j = 0; j < n; j++) {
+                double t = m[c * n + j];
+                m[c * n + j] = m[pivot * n + j];
+                m[pivot * n + j] = t;
+            }
+            double t = x[c];
+            x[c] = x[pivot];
+            x[pivot] = t;
+            for (int r = c + 1; r < n; r++) {
+                double f = m[r * n + c] / m[c * n + c];
+                for (int j = c; j < n; j++) {
+                    m[r * n + j] -= f * m[c * n + j];
+                }
+                x[r] -= f * x[c];
+            }
+        }
+        for (int r = n - 1; r >= 0; r--) {
+            double sum = x[r];
+            for (int j = r + 1; j < n; j++) {
+                sum -= m[r * n + j] * x[j];
+            }
+            x[r] = sum / m[r * n + r];
+        }
+        return x;
+    }
 }

@@ -69,40 +69,68 @@ class LaplacePriorTest {
         return new KroneckerFactors(sizes, a, g, 10);
     }
 
-    @Test
-    void piRule_sumIsTheDefinitionAndItsCrossTermsAreSmallest() {
-        KroneckerFactors f1 = randomFactors(3);
-        KroneckerFactors f2 = randomFactors(4);
-        KroneckerLaplace laplace = new KroneckerLaplace(1, 0);
-        laplace.add(f1);
-        laplace.add(f2);
-        int l = 0;
-        int n = SPEC.sizes()[0] + 1;
-        int m = SPEC.sizes()[1];
-        double pi = Math.sqrt(KroneckerLaplace.trace(f1.a()[l]) * KroneckerLaplace.trace(f2.g()[l])
-                / (KroneckerLaplace.trace(f2.a()[l]) * KroneckerLaplace.trace(f1.g()[l])));
-        for (int i = 0; i < n * n; i++) {
-            assertThat(laplace.a(l)[i]).isCloseTo(f1.a()[l][i] + pi * f2.a()[l][i], within(1e-12));
-        }
-        for (int i = 0; i < m * m; i++) {
-            assertThat(laplace.g(l)[i]).isCloseTo(f1.g()[l][i] + f2.g()[l][i] / pi, within(1e-12));
-        }
-        // Â ⊗ Ĝ = A1⊗G1 + A2⊗G2 + (1/π) A1⊗G2 + π A2⊗G1, explicitly
-        double[] product = KroneckerMath.kronecker(laplace.a(l), n, laplace.g(l), m);
-        double[] k11 = KroneckerMath.kronecker(f1.a()[l], n, f1.g()[l], m);
-        double[] k22 = KroneckerMath.kronecker(f2.a()[l], n, f2.g()[l], m);
-        double[] k12 = KroneckerMath.kronecker(f1.a()[l], n, f2.g()[l], m);
-        double[] k21 = KroneckerMath.kronecker(f2.a()[l], n, f1.g()[l], m);
-        for (int i = 0; i < product.length; i++) {
-            assertThat(product[i]).isCloseTo(k11[i] + k22[i] + k12[i] / pi + pi * k21[i], within(1e-9));
-        }
-        double cross = crossTrace(f1, f2, pi);
-        assertThat(cross).isLessThan(crossTrace(f1, f2, pi * 1.1)).isLessThan(crossTrace(f1, f2, pi / 1.1));
+    /** tr(Â ⊗ Ĝ) = tr Â · tr Ĝ of layer l of the prior, against tr(A ⊗ G) of one task. */
+    private static double traceRatio(KroneckerLaplace laplace, KroneckerFactors one, int l) {
+        return KroneckerLaplace.trace(laplace.a(l)) * KroneckerLaplace.trace(laplace.g(l))
+                / (KroneckerLaplace.trace(one.a()[l]) * KroneckerLaplace.trace(one.g()[l]));
     }
 
-    private static double crossTrace(KroneckerFactors f1, KroneckerFactors f2, double pi) {
-        return KroneckerLaplace.trace(f1.a()[0]) * KroneckerLaplace.trace(f2.g()[0]) / pi
-                + pi * KroneckerLaplace.trace(f2.a()[0]) * KroneckerLaplace.trace(f1.g()[0]);
+    /** T identical tasks: the prior's precision is T·A⊗G (the π rule's pair gave T²: 2, 3.99, ... at T = 2, 4). */
+    @Test
+    void priorOfTIdenticalTasks_isTTimesOneTasksPrecision() {
+        KroneckerFactors task = randomFactors(3);
+        KroneckerLaplace laplace = new KroneckerLaplace(1, 0);
+        int n = SPEC.sizes()[0] + 1;
+        int m = SPEC.sizes()[1];
+        double[] one = KroneckerMath.kronecker(task.a()[0], n, task.g()[0], m);
+        for (int t = 1; t <= 10; t++) {
+            laplace.add(task);
+            for (int l = 0; l < SPEC.layers(); l++) {
+                assertThat(traceRatio(laplace, task, l)).as("trace ratio after %d tasks, layer %d", t, l).isCloseTo(t, within(1e-9 * t));
+            }
+            double[] prior = KroneckerMath.kronecker(laplace.a(0), n, laplace.g(0), m);
+            for (int i = 0; i < prior.length; i++) {
+                assertThat(prior[i]).isCloseTo(t * one[i], within(1e-9 * (1 + Math.abs(t * one[i]))));
+            }
+        }
+    }
+
+    /**
+     * Different tasks: the pair's trace is the sum's, Σ_t tr A_t tr G_t, and with equal G_t the pair
+     * is the sum of the tasks' Kronecker products exactly, against explicit products.
+     */
+    @Test
+    void priorAcrossTasks_keepsTheSumsTrace_andIsExactWhenTheGsAreEqual() {
+        KroneckerFactors[] tasks = {randomFactors(11), randomFactors(12), randomFactors(13)};
+        KroneckerLaplace laplace = new KroneckerLaplace(1, 0);
+        int n = SPEC.sizes()[0] + 1;
+        int m = SPEC.sizes()[1];
+        double[] sum = new double[n * m * n * m];
+        for (KroneckerFactors t : tasks) {
+            laplace.add(t);
+            double[] k = KroneckerMath.kronecker(t.a()[0], n, t.g()[0], m);
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] += k[i];
+            }
+            double pairTrace = KroneckerLaplace.trace(KroneckerMath.kronecker(laplace.a(0), n, laplace.g(0), m));
+            assertThat(pairTrace).isCloseTo(KroneckerLaplace.trace(sum), within(1e-9 * KroneckerLaplace.trace(sum)));
+        }
+        // equal G, different A: Σ_t A_t ⊗ G = (Σ_t A_t) ⊗ G
+        double[] g = tasks[0].g()[0];
+        KroneckerLaplace same = new KroneckerLaplace(1, 0);
+        double[] exact = new double[n * m * n * m];
+        for (KroneckerFactors t : tasks) {
+            KroneckerFactors withG = new KroneckerFactors(t.sizes(), t.a(), new double[][] {g, t.g()[1]}, t.samples());
+            same.add(withG);
+            double[] k = KroneckerMath.kronecker(t.a()[0], n, g, m);
+            for (int i = 0; i < exact.length; i++) {
+                exact[i] += k[i];
+            }
+        }
+        double[] pair = KroneckerMath.kronecker(same.a(0), n, same.g(0), m);
+        for (int i = 0; i < pair.length; i++) {
+            assertThat(pair[i]).isCloseTo(exact[i], within(1e-9 * (1 + Math.abs(exact[i]))));
+        }
     }
 
     private static Batch batch(float[] x, int rows) {
@@ -129,12 +157,14 @@ class LaplacePriorTest {
     }
 
     /**
-     * The anchored (rotated) step equals, by brute force with the damped factors, the data step
-     * then the penalty's: ΔW̄₁ = (ΔW̄₀ − η D) − η λ G (ΔW̄₀ − η D) A (no clipping at this λ).
+     * The anchored (rotated) step equals, by brute force with the damped factors and the explicit
+     * Kronecker product, the data step then the penalty's proximal step: vec ΔW̄₁ solves
+     * (I + η λ A⊗G) vec ΔW̄₁ = vec(ΔW̄₀ − η D). λ is large enough here for η λ s to pass 1 in some
+     * directions, where the old clipped step froze them.
      */
     @Test
-    void kroneckerStep_equalsTheDataStepThenThePenaltyStepByBruteForce() {
-        float lambda = 0.7f;
+    void kroneckerStep_isTheDataStepThenTheProximalPenaltyStepByBruteForce() {
+        float lambda = 40f;
         KroneckerLaplace laplace = new KroneckerLaplace(lambda, 0.01);
         laplace.add(randomFactors(5));
         Prior.Kronecker prior = laplace.prior();
@@ -171,12 +201,23 @@ class LaplacePriorTest {
                 int at = SPEC.biasOffset(l) + o;
                 dw[o * in1 + sizes[l]] = theta0[at] - 0.01 * data[at] - anchor[at];
             }
-            double[] penalty = KroneckerMath.multiply(KroneckerMath.multiply(g, out, out, dw, in1), out, in1, a, in1);
+            // vec() stacks columns of ΔW̄ (out × in1); the penalty's Hessian on it is A ⊗ G
+            double[] system = KroneckerMath.kronecker(a, in1, g, out);
+            int size = out * in1;
+            for (int i = 0; i < system.length; i++) {
+                system[i] *= 0.01 * lambda;
+            }
+            for (int i = 0; i < size; i++) {
+                system[i * size + i] += 1;
+            }
+            double[] solved = KroneckerMath.solve(system, KroneckerMath.vec(dw, out, in1), size);
             for (int o = 0; o < out; o++) {
                 for (int i = 0; i < sizes[l]; i++) {
-                    expected[SPEC.weightOffset(l) + o * sizes[l] + i] -= 0.01 * lambda * penalty[o * in1 + i];
+                    int at = SPEC.weightOffset(l) + o * sizes[l] + i;
+                    expected[at] = anchor[at] + solved[i * out + o];
                 }
-                expected[SPEC.biasOffset(l) + o] -= 0.01 * lambda * penalty[o * in1 + sizes[l]];
+                int at = SPEC.biasOffset(l) + o;
+                expected[at] = anchor[at] + solved[sizes[l] * out + o];
             }
         }
         for (int i = 0; i < theta1.length; i++) {
@@ -221,7 +262,7 @@ class LaplacePriorTest {
     }
 
     @Test
-    void diagonalStep_isTheDataStepThenTheExactDecay_andHugeCurvaturePins() {
+    void diagonalStep_isTheDataStepThenTheProximalStep_andHugeCurvaturePins() {
         JvmMlp net = new JvmMlp(SPEC, 4, 24L);
         float[] anchor = params(net);
         float[] curvature = new float[anchor.length];
@@ -238,7 +279,7 @@ class LaplacePriorTest {
         float[] theta1 = params(net);
         for (int i = 0; i < theta1.length; i++) {
             double afterData = theta0[i] - 0.01 * data[i];
-            double expected = anchor[i] + (afterData - anchor[i]) * (1 - 0.01 * curvature[i]);
+            double expected = anchor[i] + (afterData - anchor[i]) / (1 + 0.01 * curvature[i]);
             assertThat((double) theta1[i]).isCloseTo(expected, within(1e-6));
             // first order in η: SGD on the loss plus the penalty
             double sgd = theta0[i] - 0.01 * (data[i] + curvature[i] * (theta0[i] - anchor[i]));
@@ -256,6 +297,84 @@ class LaplacePriorTest {
         for (int i = 0; i < after.length; i++) {
             assertThat(after[i]).isFinite().isCloseTo(pinAnchor[i], within(1e-6f));
         }
+    }
+
+    /**
+     * Gradient descent on a fixed batch with the prior converges to a minimiser of loss + penalty:
+     * there the data gradient is −λ Λ (θ − θ*) exactly (brute force: G ΔW̄ A from the damped
+     * factors, or c ⊙ Δθ). The step size puts η λ s well past 1 in many directions; the old
+     * clipped step froze those at the anchor (fixed point g = −λ s v / (1 − η λ s)) and fails this.
+     */
+    @Test
+    void descentWithEitherPrior_convergesToTheMinimiserOfLossPlusPenalty() {
+        float[] x = inputs(4, 30);
+        for (boolean kronecker : new boolean[] {true, false}) {
+            JvmMlp net = new JvmMlp(SPEC, 4, 31L);
+            float[] anchor = params(net);
+            float lambda = 30f;
+            Prior.Kronecker kfac = null;
+            float[] curvature = new float[anchor.length];
+            if (kronecker) {
+                KroneckerLaplace laplace = new KroneckerLaplace(lambda, 0.01);
+                laplace.add(randomFactors(32));
+                kfac = laplace.prior();
+                net.setPrior(kfac);
+            } else {
+                for (int i = 0; i < curvature.length; i++) {
+                    curvature[i] = lambda * (0.05f + (i % 9) * 0.5f);
+                }
+                net.setPrior(new Prior.Diagonal(anchor, curvature));
+            }
+            for (int s = 0; s < 20_000; s++) {
+                net.step(batch(x, 4), 0.3f);
+            }
+            float[] theta = params(net);
+            float[] data = new float[theta.length];
+            new JvmMlp(SPEC, 4, theta).gradient(batch(x, 4), data);
+            double[] penalty = kronecker ? kroneckerPenaltyGradient(kfac, theta, anchor) : new double[theta.length];
+            double dataNorm = 0;
+            for (int i = 0; i < theta.length; i++) {
+                if (!kronecker) {
+                    penalty[i] = curvature[i] * (theta[i] - anchor[i]);
+                }
+                dataNorm += data[i] * (double) data[i];
+            }
+            assertThat(Math.sqrt(dataNorm)).as("the minimiser is away from the data's own (%s)", kronecker ? "kfac" : "ewc")
+                    .isGreaterThan(1e-2);
+            for (int i = 0; i < theta.length; i++) {
+                assertThat(data[i] + penalty[i]).as("%s: ∂(loss + penalty)/∂θ[%d]", kronecker ? "kfac" : "ewc", i)
+                        .isCloseTo(0.0, within(2e-4));
+            }
+        }
+    }
+
+    /** λ G ΔW̄ A per layer, from the prior's damped eigendecompositions, in the flat layout. */
+    private static double[] kroneckerPenaltyGradient(Prior.Kronecker prior, float[] theta, float[] anchor) {
+        int[] sizes = SPEC.sizes();
+        double[] out = new double[theta.length];
+        for (int l = 0; l < SPEC.layers(); l++) {
+            int in1 = sizes[l] + 1;
+            int dOut = sizes[l + 1];
+            Prior.Layer layer = prior.layers()[l];
+            double[] a = KroneckerMath.reconstruct(layer.qA(), layer.sA(), in1);
+            double[] g = KroneckerMath.reconstruct(layer.qG(), layer.sG(), dOut);
+            double[] dw = new double[dOut * in1];
+            for (int o = 0; o < dOut; o++) {
+                for (int i = 0; i < sizes[l]; i++) {
+                    int at = SPEC.weightOffset(l) + o * sizes[l] + i;
+                    dw[o * in1 + i] = theta[at] - anchor[at];
+                }
+                dw[o * in1 + sizes[l]] = theta[SPEC.biasOffset(l) + o] - anchor[SPEC.biasOffset(l) + o];
+            }
+            double[] p = KroneckerMath.multiply(KroneckerMath.multiply(g, dOut, dOut, dw, in1), dOut, in1, a, in1);
+            for (int o = 0; o < dOut; o++) {
+                for (int i = 0; i < sizes[l]; i++) {
+                    out[SPEC.weightOffset(l) + o * sizes[l] + i] = prior.lambda() * p[o * in1 + i];
+                }
+                out[SPEC.biasOffset(l) + o] = prior.lambda() * p[o * in1 + sizes[l]];
+            }
+        }
+        return out;
     }
 
     @Test
