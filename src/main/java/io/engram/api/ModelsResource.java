@@ -7,6 +7,8 @@ import io.engram.learn.Learner;
 import io.engram.learn.LearnerRegistry;
 import io.engram.publish.ModelCatalog;
 import io.engram.publish.ModelPublisher;
+import io.engram.publish.ModelTopics;
+import io.engram.config.EngramConfig;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -16,9 +18,12 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.EntityTag;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -35,6 +40,9 @@ public class ModelsResource {
 
     @Inject
     ModelPublisher publisher;
+
+    @Inject
+    EngramConfig config;
 
     @GET
     @Operation(summary = "Models and their published versions, newest first, with aliases")
@@ -55,7 +63,7 @@ public class ModelsResource {
     @Path("{model}/versions/{version}")
     @Operation(summary = "The manifest of a version: a number, latest or stable")
     public Response manifest(@PathParam("model") String model, @PathParam("version") String version) {
-        ModelCatalog.Entry entry = publisher.catalog().find(model, version);
+        ModelCatalog.Entry entry = find(model, version);
         if (entry == null) {
             return missing(model, version);
         }
@@ -75,7 +83,7 @@ public class ModelsResource {
     @Operation(summary = "The artifact bytes (DL4J model zip), ETag = SHA-256")
     public Response artifact(@PathParam("model") String model, @PathParam("version") String version,
             @HeaderParam("If-None-Match") String ifNoneMatch) {
-        ModelCatalog.Entry entry = publisher.catalog().find(model, version);
+        ModelCatalog.Entry entry = find(model, version);
         if (entry == null) {
             return missing(model, version);
         }
@@ -91,31 +99,31 @@ public class ModelsResource {
     @POST
     @Path("{model}/predict")
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Class probabilities of {\"x\": [...]} under a version (query version=N|latest|stable, default latest)")
-    public Response predict(@PathParam("model") String model, @QueryParam("version") String version, JsonNode body) {
+    @Operation(summary = "Class probabilities of {\"x\": [...]} under a version (query version=N|latest|stable, default latest);"
+            + " bodies over engram.api.max-body-bytes get 413")
+    public Response predict(@PathParam("model") String model, @QueryParam("version") String version,
+            @HeaderParam("Content-Length") String contentLength, InputStream body) throws IOException {
+        int limit = config.api().maxBodyBytes();
+        byte[] bytes = PredictRequest.readAtMost(body, contentLength, limit);
+        if (bytes == null) {
+            return ApiError.of(Response.Status.REQUEST_ENTITY_TOO_LARGE, "too_large", "The request body is larger than "
+                    + limit + " bytes (engram.api.max-body-bytes); send {\"x\": [...]} with one example.");
+        }
         String which = version == null ? "latest" : version;
-        ModelCatalog.Entry entry = publisher.catalog().find(model, which);
+        ModelCatalog.Entry entry = find(model, which);
         if (entry == null) {
             return missing(model, which);
         }
-        JsonNode x = body == null ? null : body.get("x");
-        int size = entry.inputSize();
-        if (x == null || !x.isArray()) {
-            return ApiError.of(Response.Status.BAD_REQUEST, "schema", "Expected a JSON body {\"x\": [" + size + " numbers]}.");
+        PredictRequest request = PredictRequest.parse(bytes, entry.inputSize());
+        if (request.error() != null) {
+            return request.error();
         }
-        if (x.size() != size) {
-            return ApiError.of(Response.Status.BAD_REQUEST, "dimension",
-                    "Expected \"x\" with " + size + " numbers, found " + x.size() + ".");
+        float[] p;
+        try {
+            p = entry.predict(request.x());
+        } catch (ModelTopics.ArtifactMismatchException e) {
+            return ApiError.of(Response.Status.NOT_FOUND, "artifact_unavailable", e.getMessage());
         }
-        float[] input = new float[size];
-        for (int i = 0; i < size; i++) {
-            if (!x.get(i).isNumber() || !Float.isFinite((float) x.get(i).asDouble())) {
-                return ApiError.of(Response.Status.BAD_REQUEST, "non_finite",
-                        "Expected finite numbers in \"x\", found " + x.get(i) + " at index " + i + ".");
-            }
-            input[i] = (float) x.get(i).asDouble();
-        }
-        float[] p = entry.predict(input);
         int best = 0;
         for (int k = 1; k < p.length; k++) {
             if (p[k] > p[best]) {
@@ -129,6 +137,24 @@ public class ModelsResource {
         out.put("class", best);
         out.put("label", labels.size() > best ? labels.get(best).asText() : null);
         return Response.ok(out).build();
+    }
+
+    /**
+     * A version from the catalog, which may read it from Kafka; answers 404 when its artifact is
+     * not usable and 503 when Kafka does not answer.
+     */
+    private ModelCatalog.Entry find(String model, String version) {
+        try {
+            return publisher.catalog().find(model, version);
+        } catch (ModelTopics.ArtifactMismatchException e) {
+            throw new WebApplicationException(ApiError.of(Response.Status.NOT_FOUND, "artifact_unavailable",
+                    "Version '" + version + "' of model '" + model + "' is listed but its artifact cannot be rebuilt from Kafka: "
+                            + e.getMessage() + "."));
+        } catch (RuntimeException e) {
+            throw new WebApplicationException(ApiError.of(Response.Status.SERVICE_UNAVAILABLE, "kafka_unavailable",
+                    "Version '" + version + "' of model '" + model + "' is not held in memory and reading it from Kafka failed: "
+                            + e.getMessage()));
+        }
     }
 
     @GET

@@ -48,6 +48,29 @@ public interface EngramConfig {
     /** Model versions. */
     Publish publish();
 
+    /** The HTTP API: request limits and authentication. */
+    Api api();
+
+    interface Api {
+        /** Largest request body accepted by {@code predict}, checked before it is parsed; larger ones get 413. */
+        @WithName("max-body-bytes")
+        @WithDefault("65536")
+        int maxBodyBytes();
+
+        /** HTTP basic authentication on {@code /api/*}. */
+        Auth auth();
+
+        interface Auth {
+            /** Whether {@code /api/*} needs a user of {@code users-file}; off for the embedded demo. */
+            @WithDefault("false")
+            boolean enabled();
+
+            /** Properties file of {@code user=HEX(MD5(user:engram:password))} lines. */
+            @WithName("users-file")
+            Optional<String> usersFile();
+        }
+    }
+
     /** Checkpoints of the whole learner state in {@code engram.data-dir}/checkpoints. */
     Checkpoint checkpoint();
 
@@ -84,6 +107,20 @@ public interface EngramConfig {
 
         /** The guard of the {@code stable} alias. */
         Stable stable();
+
+        /**
+         * Versions held in memory in full (manifest, artifact and a network for predictions), over
+         * all models, most recently used kept; others are read from Kafka when asked for. Each
+         * costs about 16 bytes per network parameter plus its manifest (1.5 MB for 784-100-100-10).
+         */
+        @WithName("cached-versions")
+        @WithDefault("16")
+        int cachedVersions();
+
+        /** Version numbers listed per model (the newest); older versions are still served by number, read from Kafka. */
+        @WithName("listed-versions")
+        @WithDefault("1000")
+        int listedVersions();
 
         interface Stable {
             /** Lowest ACC (prequential accuracy where no task has an eval set) a version needs to become stable. */
