@@ -140,6 +140,29 @@ public final class SettingsValidator {
                         "a readable users file when engram.api.auth.enabled=true (lines user=HEX(MD5(user:engram:password)))"));
             } else if (!java.nio.file.Files.isReadable(java.nio.file.Path.of(file))) {
                 problems.add(message("engram.api.auth.users-file", file, "a readable file (not found or not readable)"));
+            } else {
+                usersFile(problems, file);
+            }
+        }
+    }
+
+    /** Users of basic authentication: at least one line {@code user=HEX(SHA-512(user:engram:password))}. */
+    private static void usersFile(List<String> problems, String file) {
+        java.util.Properties users = new java.util.Properties();
+        try (java.io.Reader in = java.nio.file.Files.newBufferedReader(java.nio.file.Path.of(file), java.nio.charset.StandardCharsets.UTF_8)) {
+            users.load(in);
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            problems.add(message("engram.api.auth.users-file", file, "a readable properties file (" + e.getMessage() + ")"));
+            return;
+        }
+        String allowed = "a file of lines user=HEX(SHA-512(user:engram:password)), user names of [A-Za-z0-9._@-],"
+                + " e.g. made with: printf '%s' 'alice:engram:PASSWORD' | sha512sum";
+        if (users.isEmpty()) {
+            problems.add(message("engram.api.auth.users-file", file, allowed + "; it has no users"));
+        }
+        for (String user : users.stringPropertyNames()) {
+            if (!user.matches("[A-Za-z0-9._@-]{1,128}") || !users.getProperty(user).trim().matches("[0-9a-fA-F]{128}")) {
+                problems.add(message("engram.api.auth.users-file", file, allowed + "; user '" + user + "' is not"));
             }
         }
     }

@@ -55,6 +55,10 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    public int httpPort() {
+        return httpPort;
+    }
+
     public Process process() {
         return process;
     }
