@@ -28,6 +28,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /** The model consumer's endpoints of CONTRACT.md. */
@@ -91,7 +92,8 @@ public class ModelsResource {
         if (ifNoneMatch != null && ifNoneMatch.replace("\"", "").equals(entry.sha256())) {
             return Response.notModified(tag).build();
         }
-        return Response.ok(entry.artifact(), "application/zip").tag(tag)
+        byte[] artifact = fromKafka(model, version, entry::artifact);
+        return Response.ok(artifact, "application/zip").tag(tag)
                 .header("Content-Disposition", "attachment; filename=\"" + model + "-" + entry.version() + ".zip\"")
                 .header("X-Engram-Version", entry.version()).build();
     }
@@ -118,12 +120,7 @@ public class ModelsResource {
         if (request.error() != null) {
             return request.error();
         }
-        float[] p;
-        try {
-            p = entry.predict(request.x());
-        } catch (ModelTopics.ArtifactMismatchException e) {
-            return ApiError.of(Response.Status.NOT_FOUND, "artifact_unavailable", e.getMessage());
-        }
+        float[] p = fromKafka(model, which, () -> entry.predict(request.x()));
         int best = 0;
         for (int k = 1; k < p.length; k++) {
             if (p[k] > p[best]) {
@@ -139,18 +136,22 @@ public class ModelsResource {
         return Response.ok(out).build();
     }
 
-    /**
-     * A version from the catalog, which may read it from Kafka; answers 404 when its artifact is
-     * not usable and 503 when Kafka does not answer.
-     */
+    /** A version from the catalog, which may read its manifest from Kafka. */
     private ModelCatalog.Entry find(String model, String version) {
+        return fromKafka(model, version, () -> publisher.catalog().find(model, version));
+    }
+
+    /**
+     * What may need a read from Kafka (a manifest or an artifact not held in memory): answers 404
+     * when the artifact cannot be rebuilt from its chunks and 503 when Kafka does not answer.
+     */
+    private static <T> T fromKafka(String model, String version, Supplier<T> read) {
         try {
-            return publisher.catalog().find(model, version);
+            return read.get();
         } catch (ModelTopics.ArtifactMismatchException e) {
             throw new WebApplicationException(ApiError.of(Response.Status.NOT_FOUND, "artifact_unavailable",
-                    "Version '" + version + "' of model '" + model + "' is listed but its artifact cannot be rebuilt from Kafka: "
-                            + e.getMessage() + "."));
-        } catch (RuntimeException e) {
+                    "Version '" + version + "' of model '" + model + "' is listed but its artifact is not usable: " + e.getMessage() + "."));
+        } catch (org.apache.kafka.common.KafkaException | IllegalStateException e) {
             throw new WebApplicationException(ApiError.of(Response.Status.SERVICE_UNAVAILABLE, "kafka_unavailable",
                     "Version '" + version + "' of model '" + model + "' is not held in memory and reading it from Kafka failed: "
                             + e.getMessage()));

@@ -109,12 +109,13 @@ public interface EngramConfig {
         Stable stable();
 
         /**
-         * Versions held in memory in full (manifest, artifact and a network for predictions), over
-         * all models, most recently used kept; others are read from Kafka when asked for. Each
-         * costs about 16 bytes per network parameter plus its manifest (1.5 MB for 784-100-100-10).
+         * Versions held in memory (their manifest, and once asked for, artifact and a network for
+         * predictions), over all models, most recently used kept; others are read from Kafka when
+         * asked for. Each costs its manifest plus about 16 bytes per network parameter once its
+         * artifact is used (1.5 MB for 784-100-100-10).
          */
         @WithName("cached-versions")
-        @WithDefault("16")
+        @WithDefault("32")
         int cachedVersions();
 
         /** Version numbers listed per model (the newest); older versions are still served by number, read from Kafka. */

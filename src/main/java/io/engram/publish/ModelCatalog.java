@@ -17,33 +17,46 @@ import java.util.TreeMap;
 /**
  * The published versions the service knows, for the HTTP endpoints: an index of version numbers
  * (the newest {@code listedVersions} per model, with each version's creation time), the aliases,
- * and a cache of the {@code cachedVersions} most recently used versions in full (manifest,
- * artifact bytes, and one network for predictions). A version that is not cached is read from
+ * and a cache of the {@code cachedVersions} most recently used versions (manifest, and once asked
+ * for, artifact bytes and one network for predictions). A version that is not cached is read from
  * Kafka on demand (one read at a time) and then cached. Filled from engram.models at start-up
  * and by the publisher after each committed version.
  */
 public final class ModelCatalog {
 
-    /** Reads one version back from Kafka; null when Kafka holds no usable manifest for it. */
-    @FunctionalInterface
+    /** Reads versions back from Kafka. */
     public interface Reader {
         /**
+         * The manifest of a version; null when Kafka holds no usable one.
+         *
          * @param createdMillis the version's creation time when known (a read may start there), else −1
-         * @throws ModelTopics.ArtifactMismatchException when the manifest is there but its artifact is not usable
          */
-        Entry read(String model, long version, long createdMillis);
+        JsonNode manifest(String model, long version, long createdMillis);
+
+        /**
+         * The verified artifact of a manifest.
+         *
+         * @throws ModelTopics.ArtifactMismatchException when its chunks do not rebuild it
+         */
+        byte[] artifact(JsonNode manifest);
     }
 
-    /** One version: its manifest (JSON), artifact bytes, and a network for predictions, built on first use. */
+    /**
+     * One version: its manifest (JSON), its artifact bytes (read from Kafka on first use when the
+     * version was not published by this process), and one network for predictions, built on first use.
+     */
     public static final class Entry {
         private final JsonNode manifest;
-        private final byte[] artifact;
         private final long version;
+        /** Reads the artifact when it is not held; null for versions published by this process. */
+        private final ModelCatalog from;
+        private volatile byte[] artifact;
         private MlpSpec spec;
         private float[] parameters;
         private JvmMlp predictor;
 
-        Entry(long version, JsonNode manifest, byte[] artifact, MlpSpec spec, float[] parameters) {
+        Entry(long version, JsonNode manifest, byte[] artifact, MlpSpec spec, float[] parameters, ModelCatalog from) {
+            this.from = from;
             this.version = version;
             this.manifest = manifest;
             this.artifact = artifact;
@@ -59,8 +72,23 @@ public final class ModelCatalog {
             return manifest;
         }
 
+        /**
+         * The artifact bytes, read from Kafka (one read at a time in the catalog) when not held yet.
+         *
+         * @throws ModelTopics.ArtifactMismatchException when its chunks do not rebuild it
+         */
         public byte[] artifact() {
-            return artifact;
+            byte[] held = artifact;
+            if (held == null) {
+                synchronized (from.readLock) {
+                    held = artifact;
+                    if (held == null) {
+                        held = from.reader.artifact(manifest);
+                        artifact = held;
+                    }
+                }
+            }
+            return held;
         }
 
         public String sha256() {
@@ -75,16 +103,16 @@ public final class ModelCatalog {
          * Class probabilities of x under this version, from the one network of this version (built
          * from the artifact on first use); calls on one version run one at a time.
          *
-         * @throws ModelTopics.ArtifactMismatchException when the artifact does not load
+         * @throws ModelTopics.ArtifactMismatchException when the artifact is not usable
          */
         public synchronized float[] predict(float[] x) {
             if (predictor == null) {
                 if (parameters == null) {
                     try {
-                        Dl4jModels.Loaded loaded = Dl4jModels.read(new ByteArrayInputStream(artifact));
+                        Dl4jModels.Loaded loaded = Dl4jModels.read(new ByteArrayInputStream(artifact()));
                         spec = loaded.spec();
                         parameters = loaded.parameters();
-                    } catch (IOException | RuntimeException e) {
+                    } catch (IOException e) {
                         throw new ModelTopics.ArtifactMismatchException("the artifact of version " + version + " does not load: " + e.getMessage());
                     }
                 }
@@ -161,8 +189,9 @@ public final class ModelCatalog {
         cache.remove(new Key(model, version));
     }
 
+    /** A version published by this process, with its artifact and parameters. */
     static Entry entry(long version, JsonNode manifest, byte[] artifact, MlpSpec spec, float[] parameters) {
-        return new Entry(version, manifest, artifact, spec, parameters);
+        return new Entry(version, manifest, artifact, spec, parameters, null);
     }
 
     public synchronized void alias(String model, String alias, long version) {
@@ -199,11 +228,10 @@ public final class ModelCatalog {
     }
 
     /**
-     * A version by number, {@code latest} or {@code stable}; null when there is none. A version
-     * not held in full is read from Kafka (which may take as long as reading the topics from
-     * the version's creation time, or from their beginning for a version older than the index).
-     *
-     * @throws ModelTopics.ArtifactMismatchException when the manifest is there but its artifact is not usable
+     * A version by number, {@code latest} or {@code stable}; null when there is none. The manifest
+     * of a version not held is read from Kafka (which may take as long as reading engram.models
+     * from the version's creation time, or from its beginning for a version older than the
+     * index); its artifact is read when first asked for.
      */
     public Entry find(String model, String version) {
         long number;
@@ -245,11 +273,13 @@ public final class ModelCatalog {
                     return held;
                 }
             }
-            Entry read = reader.read(model, number, created);
-            if (read != null) {
-                synchronized (this) {
-                    cache.put(new Key(model, number), read);
-                }
+            JsonNode manifest = reader.manifest(model, number, created);
+            if (manifest == null) {
+                return null;
+            }
+            Entry read = new Entry(number, manifest, null, null, null, this);
+            synchronized (this) {
+                cache.put(new Key(model, number), read);
             }
             return read;
         }

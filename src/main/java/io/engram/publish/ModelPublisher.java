@@ -59,8 +59,17 @@ public class ModelPublisher implements VersionSink {
     @jakarta.annotation.PostConstruct
     void createCatalog() {
         skipped = new SkippedRecords(registry);
-        catalog = new ModelCatalog(config.publish().cachedVersions(), config.publish().listedVersions(),
-                (model, version, created) -> ModelTopics.readVersion(kafka.clients(), kafka.topics(), model, version, created, skipped));
+        catalog = new ModelCatalog(config.publish().cachedVersions(), config.publish().listedVersions(), new ModelCatalog.Reader() {
+            @Override
+            public JsonNode manifest(String model, long version, long createdMillis) {
+                return ModelTopics.readManifest(kafka.clients(), kafka.topics(), model, version, createdMillis, skipped);
+            }
+
+            @Override
+            public byte[] artifact(JsonNode manifest) {
+                return ModelTopics.readArtifact(kafka.clients(), kafka.topics(), manifest, skipped);
+            }
+        });
     }
     private final Map<String, Long> lastVersion = new ConcurrentHashMap<>();
     private final Clock clock = Clock.systemUTC();

@@ -94,44 +94,55 @@ public final class ModelTopics {
     }
 
     /**
-     * Reads one version back: its manifest from engram.models and its verified artifact from
-     * engram.model-chunks. With a creation time, the topics are read from a little before it
-     * (record timestamps), and from their beginning only when that finds nothing. Records under
-     * the version's chunk prefix that are not its chunks are skipped and counted.
+     * Reads the manifest of one version back from engram.models. With a creation time, the topic
+     * is read from a little before it (record timestamps), and from its beginning only when that
+     * finds nothing.
      *
-     * @return null when the topic holds no usable manifest of the version
-     * @throws ArtifactMismatchException when the manifest is there and its chunks do not rebuild its artifact
+     * @return null when the topic holds no usable manifest of the version (an unusable one is counted)
      */
-    public static ModelCatalog.Entry readVersion(KafkaClients clients, Topics topics, String model, long version, long createdMillis,
+    public static JsonNode readManifest(KafkaClients clients, Topics topics, String model, long version, long createdMillis,
             SkippedRecords skips) {
-        long from = createdMillis < 0 ? -1 : Math.max(0, createdMillis - CLOCK_MARGIN_MS);
-        String manifestKey = Artifacts.manifestKey(model, version);
-        byte[] value = latest(clients, topics.models(), from, manifestKey);
-        if (value == null && from >= 0) {
-            from = -1;
-            value = latest(clients, topics.models(), from, manifestKey);
+        String key = Artifacts.manifestKey(model, version);
+        byte[] value = createdMillis < 0 ? null : latest(clients, topics.models(), Math.max(0, createdMillis - CLOCK_MARGIN_MS), key);
+        if (value == null) {
+            value = latest(clients, topics.models(), -1, key);
         }
         if (value == null) {
             return null;
         }
-        Manifest manifest;
         try {
-            manifest = manifest(new ManifestKey(model, version), value);
+            return manifest(new ManifestKey(model, version), value).json();
         } catch (UnusableRecord e) {
             skips.skip(topics.models(), e);
             return null;
         }
-        int chunks = manifest.json().path("artifact").path("chunks").asInt();
+    }
+
+    /**
+     * Reads the verified artifact of a manifest back from engram.model-chunks, from a little
+     * before the manifest's creation time, and from the beginning only when that does not
+     * rebuild it. Records under the version's chunk prefix that are not its chunks are skipped and counted.
+     *
+     * @throws ArtifactMismatchException when its chunks do not rebuild the manifest's artifact
+     */
+    public static byte[] readArtifact(KafkaClients clients, Topics topics, JsonNode manifest, SkippedRecords skips) {
+        String model = manifest.path("model").asText();
+        long version = manifest.path("version").asLong();
+        int chunks = manifest.path("artifact").path("chunks").asInt();
+        long created;
         try {
-            return ModelCatalog.entry(version, manifest.json(), assemble(manifest.json(), chunks(clients, topics, model, version, chunks, from, skips)),
-                    null, null);
-        } catch (ArtifactMismatchException e) {
-            if (from < 0) {
-                throw e;
-            }
-            return ModelCatalog.entry(version, manifest.json(), assemble(manifest.json(), chunks(clients, topics, model, version, chunks, -1, skips)),
-                    null, null);
+            created = Instant.parse(manifest.path("created").asText()).toEpochMilli();
+        } catch (DateTimeParseException e) {
+            created = -1;
         }
+        if (created >= 0) {
+            try {
+                return assemble(manifest, chunks(clients, topics, model, version, chunks, Math.max(0, created - CLOCK_MARGIN_MS), skips));
+            } catch (ArtifactMismatchException e) {
+                // older than the margin (or re-written): read the whole topic
+            }
+        }
+        return assemble(manifest, chunks(clients, topics, model, version, chunks, -1, skips));
     }
 
     /** Leeway between a manifest's creation time and its records' timestamps (clock skew to the broker, LogAppendTime). */

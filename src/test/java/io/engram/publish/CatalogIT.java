@@ -86,7 +86,17 @@ class CatalogIT {
 
         // a catalog that holds nothing reads version 1 back from Kafka, skipping the chunk of another format and the extra chunk
         SkippedRecords skips = new SkippedRecords(new SimpleMeterRegistry());
-        ModelCatalog empty = new ModelCatalog(1, 10, (m, v, created) -> ModelTopics.readVersion(kafka.clients(), kafka.topics(), m, v, created, skips));
+        ModelCatalog empty = new ModelCatalog(1, 10, new ModelCatalog.Reader() {
+            @Override
+            public JsonNode manifest(String m, long v, long created) {
+                return ModelTopics.readManifest(kafka.clients(), kafka.topics(), m, v, created, skips);
+            }
+
+            @Override
+            public byte[] artifact(JsonNode manifest) {
+                return ModelTopics.readArtifact(kafka.clients(), kafka.topics(), manifest, skips);
+            }
+        });
         JsonNode manifest = JSON.readTree(given().get("/api/models/" + model + "/versions/1").then().extract().asString());
         empty.index(model, 1, java.time.Instant.parse(manifest.get("created").asText()).toEpochMilli());
         empty.index(model, 2, -1);
@@ -96,7 +106,7 @@ class CatalogIT {
                 org.assertj.core.api.Assertions.within(1e-6f));
         assertThat(skips.count(kafka.topics().modelChunks(), "other_format")).isEqualTo(1);
         assertThat(skips.count(kafka.topics().modelChunks(), "extra_chunk")).isEqualTo(1);
-        assertThat(empty.find(model, "2").version()).isEqualTo(2); // no creation time: read from the beginning
+        assertThat(empty.find(model, "2").artifact()).isEqualTo(Pull.pull(kafka.clients(), kafka.topics(), model, "2").artifact());
         assertThat(empty.cached()).isEqualTo(1);
     }
 

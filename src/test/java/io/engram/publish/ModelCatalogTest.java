@@ -32,13 +32,27 @@ class ModelCatalogTest {
         return ModelCatalog.entry(version, manifest, artifact, null, null);
     }
 
+    /** A reader of versions whose artifact is one byte, the version number; records what it reads. */
+    private static ModelCatalog.Reader reader(List<String> reads) {
+        return new ModelCatalog.Reader() {
+            @Override
+            public JsonNode manifest(String model, long version, long createdMillis) {
+                reads.add(model + ":" + version + "@" + createdMillis);
+                return entry(version, new byte[] {(byte) version}).manifest();
+            }
+
+            @Override
+            public byte[] artifact(JsonNode manifest) {
+                reads.add("artifact " + manifest.get("version").asLong());
+                return new byte[] {(byte) manifest.get("version").asLong()};
+            }
+        };
+    }
+
     @Test
     void holdsAtMostCachedVersionsAndReadsTheOthersOnce() {
         List<String> reads = new ArrayList<>();
-        ModelCatalog catalog = new ModelCatalog(2, 1000, (model, version, created) -> {
-            reads.add(model + ":" + version + "@" + created);
-            return entry(version, new byte[] {(byte) version});
-        });
+        ModelCatalog catalog = new ModelCatalog(2, 1000, reader(reads));
         for (long v = 1; v <= 4; v++) {
             catalog.add("m", entry(v, new byte[] {(byte) v}));
         }
@@ -47,49 +61,59 @@ class ModelCatalogTest {
         assertThat(catalog.find("m", "latest").version()).isEqualTo(4);
         assertThat(catalog.find("m", "3").version()).isEqualTo(3);
         assertThat(reads).isEmpty();
-        assertThat(catalog.find("m", "1").artifact()).containsExactly(1);
-        assertThat(reads).containsExactly("m:1@1000"); // read from the version's creation time
+        ModelCatalog.Entry one = catalog.find("m", "1");
+        assertThat(reads).containsExactly("m:1@1000"); // the manifest, read from the version's creation time
+        assertThat(one.artifact()).containsExactly(1);
+        assertThat(one.artifact()).containsExactly(1);
+        assertThat(reads).containsExactly("m:1@1000", "artifact 1"); // the artifact when first asked for, once
         assertThat(catalog.find("m", "1").version()).isEqualTo(1);
-        assertThat(reads).hasSize(1); // now held
+        assertThat(reads).hasSize(2); // now held
         assertThat(catalog.cached()).isEqualTo(2);
         assertThat(catalog.find("m", "4").version()).isEqualTo(4); // 4 was the least recently used: read again
-        assertThat(reads).containsExactly("m:1@1000", "m:4@4000");
+        assertThat(reads).containsExactly("m:1@1000", "artifact 1", "m:4@4000");
         assertThat(catalog.find("m", "9")).isNull();
         assertThat(catalog.find("m", "x")).isNull();
         assertThat(catalog.find("other", "latest")).isNull();
         assertThat(catalog.find("m", "stable")).isNull();
         catalog.alias("m", "stable", 2);
         assertThat(catalog.find("m", "stable").version()).isEqualTo(2);
-        assertThat(reads).hasSize(3);
+        assertThat(reads).hasSize(4);
     }
 
     @Test
     void listsAtMostListedVersionsAndStillServesOlderOnesByNumber() {
-        List<Long> reads = new ArrayList<>();
-        ModelCatalog catalog = new ModelCatalog(1, 3, (model, version, created) -> {
-            reads.add(created);
-            return entry(version, new byte[] {(byte) version});
-        });
+        List<String> reads = new ArrayList<>();
+        ModelCatalog catalog = new ModelCatalog(1, 3, reader(reads));
         for (long v = 1; v <= 6; v++) {
             catalog.index("m", v, 1000 * v);
         }
         assertThat(catalog.models().get("m")).containsExactly(6L, 5L, 4L);
         assertThat(catalog.latestVersion("m")).isEqualTo(6);
         assertThat(catalog.find("m", "2").version()).isEqualTo(2);
-        assertThat(reads).containsExactly(-1L); // older than the index: no creation time, read from the beginning
+        assertThat(reads).containsExactly("m:2@-1"); // older than the index: no creation time, read from the beginning
         catalog.remove("m", 5);
         assertThat(catalog.find("m", "5")).isNull(); // inside the listed range but gone
         assertThat(catalog.find("m", "0")).isNull();
     }
 
     @Test
-    void anUnusableArtifactIsReportedNotCached() {
-        ModelCatalog catalog = new ModelCatalog(4, 10, (model, version, created) -> {
-            throw new ModelTopics.ArtifactMismatchException("version " + version + " of model m: SHA-256 mismatch");
+    void anUnusableArtifactIsReportedWhenAskedFor() {
+        ModelCatalog catalog = new ModelCatalog(4, 10, new ModelCatalog.Reader() {
+            @Override
+            public JsonNode manifest(String model, long version, long createdMillis) {
+                return entry(version, new byte[0]).manifest();
+            }
+
+            @Override
+            public byte[] artifact(JsonNode manifest) {
+                throw new ModelTopics.ArtifactMismatchException("version 1 of model m: SHA-256 mismatch");
+            }
         });
         catalog.index("m", 1, 0);
-        assertThatThrownBy(() -> catalog.find("m", "1")).isInstanceOf(ModelTopics.ArtifactMismatchException.class);
-        assertThat(catalog.cached()).isZero();
+        ModelCatalog.Entry entry = catalog.find("m", "1");
+        assertThat(entry.manifest().get("version").asLong()).isEqualTo(1); // the manifest is still served
+        assertThatThrownBy(entry::artifact).isInstanceOf(ModelTopics.ArtifactMismatchException.class);
+        assertThatThrownBy(() -> entry.predict(new float[4])).isInstanceOf(ModelTopics.ArtifactMismatchException.class);
     }
 
     @Test
