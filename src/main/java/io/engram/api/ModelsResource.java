@@ -7,6 +7,8 @@ import io.engram.learn.Learner;
 import io.engram.learn.LearnerRegistry;
 import io.engram.publish.ModelCatalog;
 import io.engram.publish.ModelPublisher;
+import io.engram.publish.ModelTopics;
+import io.engram.config.EngramConfig;
 import jakarta.inject.Inject;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
@@ -16,13 +18,17 @@ import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.WebApplicationException;
 import jakarta.ws.rs.core.EntityTag;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.io.IOException;
+import java.io.InputStream;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
 /** The model consumer's endpoints of CONTRACT.md. */
@@ -35,6 +41,9 @@ public class ModelsResource {
 
     @Inject
     ModelPublisher publisher;
+
+    @Inject
+    EngramConfig config;
 
     @GET
     @Operation(summary = "Models and their published versions, newest first, with aliases")
@@ -55,7 +64,7 @@ public class ModelsResource {
     @Path("{model}/versions/{version}")
     @Operation(summary = "The manifest of a version: a number, latest or stable")
     public Response manifest(@PathParam("model") String model, @PathParam("version") String version) {
-        ModelCatalog.Entry entry = publisher.catalog().find(model, version);
+        ModelCatalog.Entry entry = find(model, version);
         if (entry == null) {
             return missing(model, version);
         }
@@ -75,7 +84,7 @@ public class ModelsResource {
     @Operation(summary = "The artifact bytes (DL4J model zip), ETag = SHA-256")
     public Response artifact(@PathParam("model") String model, @PathParam("version") String version,
             @HeaderParam("If-None-Match") String ifNoneMatch) {
-        ModelCatalog.Entry entry = publisher.catalog().find(model, version);
+        ModelCatalog.Entry entry = find(model, version);
         if (entry == null) {
             return missing(model, version);
         }
@@ -83,7 +92,8 @@ public class ModelsResource {
         if (ifNoneMatch != null && ifNoneMatch.replace("\"", "").equals(entry.sha256())) {
             return Response.notModified(tag).build();
         }
-        return Response.ok(entry.artifact(), "application/zip").tag(tag)
+        byte[] artifact = fromKafka(model, version, entry::artifact);
+        return Response.ok(artifact, "application/zip").tag(tag)
                 .header("Content-Disposition", "attachment; filename=\"" + model + "-" + entry.version() + ".zip\"")
                 .header("X-Engram-Version", entry.version()).build();
     }
@@ -91,31 +101,26 @@ public class ModelsResource {
     @POST
     @Path("{model}/predict")
     @Consumes(MediaType.APPLICATION_JSON)
-    @Operation(summary = "Class probabilities of {\"x\": [...]} under a version (query version=N|latest|stable, default latest)")
-    public Response predict(@PathParam("model") String model, @QueryParam("version") String version, JsonNode body) {
+    @Operation(summary = "Class probabilities of {\"x\": [...]} under a version (query version=N|latest|stable, default latest);"
+            + " bodies over engram.api.max-body-bytes get 413")
+    public Response predict(@PathParam("model") String model, @QueryParam("version") String version,
+            @HeaderParam("Content-Length") String contentLength, InputStream body) throws IOException {
+        int limit = config.api().maxBodyBytes();
+        byte[] bytes = PredictRequest.readAtMost(body, contentLength, limit);
+        if (bytes == null) {
+            return ApiError.of(Response.Status.REQUEST_ENTITY_TOO_LARGE, "too_large", "The request body is larger than "
+                    + limit + " bytes (engram.api.max-body-bytes); send {\"x\": [...]} with one example.");
+        }
         String which = version == null ? "latest" : version;
-        ModelCatalog.Entry entry = publisher.catalog().find(model, which);
+        ModelCatalog.Entry entry = find(model, which);
         if (entry == null) {
             return missing(model, which);
         }
-        JsonNode x = body == null ? null : body.get("x");
-        int size = entry.inputSize();
-        if (x == null || !x.isArray()) {
-            return ApiError.of(Response.Status.BAD_REQUEST, "schema", "Expected a JSON body {\"x\": [" + size + " numbers]}.");
+        PredictRequest request = PredictRequest.parse(bytes, entry.inputSize());
+        if (request.error() != null) {
+            return request.error();
         }
-        if (x.size() != size) {
-            return ApiError.of(Response.Status.BAD_REQUEST, "dimension",
-                    "Expected \"x\" with " + size + " numbers, found " + x.size() + ".");
-        }
-        float[] input = new float[size];
-        for (int i = 0; i < size; i++) {
-            if (!x.get(i).isNumber() || !Float.isFinite((float) x.get(i).asDouble())) {
-                return ApiError.of(Response.Status.BAD_REQUEST, "non_finite",
-                        "Expected finite numbers in \"x\", found " + x.get(i) + " at index " + i + ".");
-            }
-            input[i] = (float) x.get(i).asDouble();
-        }
-        float[] p = entry.predict(input);
+        float[] p = fromKafka(model, which, () -> entry.predict(request.x()));
         int best = 0;
         for (int k = 1; k < p.length; k++) {
             if (p[k] > p[best]) {
@@ -129,6 +134,28 @@ public class ModelsResource {
         out.put("class", best);
         out.put("label", labels.size() > best ? labels.get(best).asText() : null);
         return Response.ok(out).build();
+    }
+
+    /** A version from the catalog, which may read its manifest from Kafka. */
+    private ModelCatalog.Entry find(String model, String version) {
+        return fromKafka(model, version, () -> publisher.catalog().find(model, version));
+    }
+
+    /**
+     * What may need a read from Kafka (a manifest or an artifact not held in memory): answers 404
+     * when the artifact cannot be rebuilt from its chunks and 503 when Kafka does not answer.
+     */
+    private static <T> T fromKafka(String model, String version, Supplier<T> read) {
+        try {
+            return read.get();
+        } catch (ModelTopics.ArtifactMismatchException e) {
+            throw new WebApplicationException(ApiError.of(Response.Status.NOT_FOUND, "artifact_unavailable",
+                    "Version '" + version + "' of model '" + model + "' is listed but its artifact is not usable: " + e.getMessage() + "."));
+        } catch (org.apache.kafka.common.KafkaException | IllegalStateException e) {
+            throw new WebApplicationException(ApiError.of(Response.Status.SERVICE_UNAVAILABLE, "kafka_unavailable",
+                    "Version '" + version + "' of model '" + model + "' is not held in memory and reading it from Kafka failed: "
+                            + e.getMessage()));
+        }
     }
 
     @GET

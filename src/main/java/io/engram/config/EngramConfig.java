@@ -48,6 +48,29 @@ public interface EngramConfig {
     /** Model versions. */
     Publish publish();
 
+    /** The HTTP API: request limits and authentication. */
+    Api api();
+
+    interface Api {
+        /** Largest request body accepted by {@code predict}, checked before it is parsed; larger ones get 413. */
+        @WithName("max-body-bytes")
+        @WithDefault("65536")
+        int maxBodyBytes();
+
+        /** HTTP basic authentication on {@code /api/*}. */
+        Auth auth();
+
+        interface Auth {
+            /** Whether {@code /api/*} needs a user of {@code users-file}; off for the embedded demo. */
+            @WithDefault("false")
+            boolean enabled();
+
+            /** Properties file of {@code user=HEX(MD5(user:engram:password))} lines. */
+            @WithName("users-file")
+            Optional<String> usersFile();
+        }
+    }
+
     /** Checkpoints of the whole learner state in {@code engram.data-dir}/checkpoints. */
     Checkpoint checkpoint();
 
@@ -110,6 +133,21 @@ public interface EngramConfig {
 
         /** The guard of the {@code stable} alias. */
         Stable stable();
+
+        /**
+         * Versions held in memory (their manifest, and once asked for, artifact and a network for
+         * predictions), over all models, most recently used kept; others are read from Kafka when
+         * asked for. Each costs its manifest plus about 16 bytes per network parameter once its
+         * artifact is used (1.5 MB for 784-100-100-10).
+         */
+        @WithName("cached-versions")
+        @WithDefault("32")
+        int cachedVersions();
+
+        /** Version numbers listed per model (the newest); older versions are still served by number, read from Kafka. */
+        @WithName("listed-versions")
+        @WithDefault("1000")
+        int listedVersions();
 
         interface Stable {
             /**

@@ -115,6 +115,10 @@ public final class SettingsValidator {
         atLeast(problems, "engram.publish.every-examples", config.publish().everyExamples(), 0);
         range(problems, "engram.publish.chunk-bytes", config.publish().chunkBytes(), 1024, 524288, "1024 to 524288 (512 KiB)");
 
+        range(problems, "engram.publish.cached-versions", config.publish().cachedVersions(), 1, 100_000, "1 to 100000");
+        range(problems, "engram.publish.listed-versions", config.publish().listedVersions(), 1, 1_000_000, "1 to 1000000");
+        api(problems, config.api());
+
         atLeast(problems, "engram.checkpoint.every-examples", config.checkpoint().everyExamples(), 1);
         atLeast(problems, "engram.checkpoint.every-seconds", config.checkpoint().everySeconds(), 1);
         atLeast(problems, "engram.checkpoint.keep", config.checkpoint().keep(), 2);
@@ -166,6 +170,42 @@ public final class SettingsValidator {
                     "a duration no shorter than engram.ingest.backoff (" + ingest.backoff() + ")"));
         }
         return problems;
+    }
+
+    private static void api(List<String> problems, EngramConfig.Api api) {
+        range(problems, "engram.api.max-body-bytes", api.maxBodyBytes(), 64, 64 * 1024 * 1024, "64 to 67108864 bytes");
+        if (api.auth().enabled()) {
+            String file = api.auth().usersFile().orElse("");
+            if (file.isBlank()) {
+                problems.add(message("engram.api.auth.users-file", "(unset)",
+                        "a readable users file when engram.api.auth.enabled=true (lines user=HEX(MD5(user:engram:password)))"));
+            } else if (!java.nio.file.Files.isReadable(java.nio.file.Path.of(file))) {
+                problems.add(message("engram.api.auth.users-file", file, "a readable file (not found or not readable)"));
+            } else {
+                usersFile(problems, file);
+            }
+        }
+    }
+
+    /** Users of basic authentication: at least one line {@code user=HEX(SHA-512(user:engram:password))}. */
+    private static void usersFile(List<String> problems, String file) {
+        java.util.Properties users = new java.util.Properties();
+        try (java.io.Reader in = java.nio.file.Files.newBufferedReader(java.nio.file.Path.of(file), java.nio.charset.StandardCharsets.UTF_8)) {
+            users.load(in);
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            problems.add(message("engram.api.auth.users-file", file, "a readable properties file (" + e.getMessage() + ")"));
+            return;
+        }
+        String allowed = "a file of lines user=HEX(SHA-512(user:engram:password)), user names of [A-Za-z0-9._@-],"
+                + " e.g. made with: printf '%s' 'alice:engram:PASSWORD' | sha512sum";
+        if (users.isEmpty()) {
+            problems.add(message("engram.api.auth.users-file", file, allowed + "; it has no users"));
+        }
+        for (String user : users.stringPropertyNames()) {
+            if (!user.matches("[A-Za-z0-9._@-]{1,128}") || !users.getProperty(user).trim().matches("[0-9a-fA-F]{128}")) {
+                problems.add(message("engram.api.auth.users-file", file, allowed + "; user '" + user + "' is not"));
+            }
+        }
     }
 
     /** Throws {@link InvalidSettingsException} listing every problem, if there is any. */

@@ -6,31 +6,57 @@ import io.engram.learn.JvmMlp;
 import io.engram.learn.MlpSpec;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.ArrayList;
-import java.util.Collections;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * The published versions the service knows: manifests, artifacts and aliases, for the HTTP
- * endpoints. Filled from Kafka at start-up (read_committed) and by the publisher after each
- * committed version.
+ * The published versions the service knows, for the HTTP endpoints: an index of version numbers
+ * (the newest {@code listedVersions} per model, with each version's creation time), the aliases,
+ * and a cache of the {@code cachedVersions} most recently used versions (manifest, and once asked
+ * for, artifact bytes and one network for predictions). A version that is not cached is read from
+ * Kafka on demand (one read at a time) and then cached. Filled from engram.models at start-up
+ * and by the publisher after each committed version.
  */
 public final class ModelCatalog {
 
-    /** One version: its manifest (JSON), artifact bytes, and a network for predictions, built on first use. */
+    /** Reads versions back from Kafka. */
+    public interface Reader {
+        /**
+         * The manifest of a version; null when Kafka holds no usable one.
+         *
+         * @param createdMillis the version's creation time when known (a read may start there), else −1
+         */
+        JsonNode manifest(String model, long version, long createdMillis);
+
+        /**
+         * The verified artifact of a manifest.
+         *
+         * @throws ModelTopics.ArtifactMismatchException when its chunks do not rebuild it
+         */
+        byte[] artifact(JsonNode manifest);
+    }
+
+    /**
+     * One version: its manifest (JSON), its artifact bytes (read from Kafka on first use when the
+     * version was not published by this process), and one network for predictions, built on first use.
+     */
     public static final class Entry {
         private final JsonNode manifest;
-        private final byte[] artifact;
         private final long version;
-        private volatile float[] parameters;
-        private volatile MlpSpec spec;
+        /** Reads the artifact when it is not held; null for versions published by this process. */
+        private final ModelCatalog from;
+        private volatile byte[] artifact;
+        private MlpSpec spec;
+        private float[] parameters;
+        private JvmMlp predictor;
 
-        Entry(long version, JsonNode manifest, byte[] artifact, MlpSpec spec, float[] parameters) {
+        Entry(long version, JsonNode manifest, byte[] artifact, MlpSpec spec, float[] parameters, ModelCatalog from) {
+            this.from = from;
             this.version = version;
             this.manifest = manifest;
             this.artifact = artifact;
@@ -46,91 +72,216 @@ public final class ModelCatalog {
             return manifest;
         }
 
+        /**
+         * The artifact bytes, read from Kafka (one read at a time in the catalog) when not held yet.
+         *
+         * @throws ModelTopics.ArtifactMismatchException when its chunks do not rebuild it
+         */
         public byte[] artifact() {
-            return artifact;
+            byte[] held = artifact;
+            if (held == null) {
+                synchronized (from.readLock) {
+                    held = artifact;
+                    if (held == null) {
+                        held = from.reader.artifact(manifest);
+                        artifact = held;
+                    }
+                }
+            }
+            return held;
         }
 
         public String sha256() {
             return manifest.path("artifact").path("sha256").asText();
         }
 
-        /** Class probabilities of x under this version. */
-        public float[] predict(float[] x) {
-            if (parameters == null) {
-                synchronized (this) {
-                    if (parameters == null) {
-                        try {
-                            Dl4jModels.Loaded loaded = Dl4jModels.read(new ByteArrayInputStream(artifact));
-                            spec = loaded.spec();
-                            parameters = loaded.parameters();
-                        } catch (IOException e) {
-                            throw new UncheckedIOException("artifact of version " + version + " does not load", e);
-                        }
-                    }
-                }
-            }
-            float[] p = new float[spec.classes()];
-            new JvmMlp(spec, 1, parameters).predict(x, 0, p);
-            return p;
-        }
-
         public int inputSize() {
             return manifest.path("architecture").path("input_size").asInt();
         }
+
+        /**
+         * Class probabilities of x under this version, from the one network of this version (built
+         * from the artifact on first use); calls on one version run one at a time.
+         *
+         * @throws ModelTopics.ArtifactMismatchException when the artifact is not usable
+         */
+        public synchronized float[] predict(float[] x) {
+            if (predictor == null) {
+                if (parameters == null) {
+                    try {
+                        Dl4jModels.Loaded loaded = Dl4jModels.read(new ByteArrayInputStream(artifact()));
+                        spec = loaded.spec();
+                        parameters = loaded.parameters();
+                    } catch (IOException e) {
+                        throw new ModelTopics.ArtifactMismatchException("the artifact of version " + version + " does not load: " + e.getMessage());
+                    }
+                }
+                predictor = new JvmMlp(spec, 1, parameters);
+                parameters = null; // the network holds its own copy
+            }
+            float[] p = new float[spec.classes()];
+            predictor.predict(x, 0, p);
+            return p;
+        }
     }
 
-    private final Map<String, NavigableMap<Long, Entry>> versions = new ConcurrentHashMap<>();
-    private final Map<String, Map<String, Long>> aliases = new ConcurrentHashMap<>();
-
-    public void add(String model, Entry entry) {
-        versions.computeIfAbsent(model, m -> Collections.synchronizedNavigableMap(new TreeMap<>())).put(entry.version(), entry);
+    private record Key(String model, long version) {
     }
 
+    private final int cachedVersions;
+    private final int listedVersions;
+    private final Reader reader;
+    /** model → version → creation time (ms), the newest listedVersions per model; guarded by this. */
+    private final Map<String, NavigableMap<Long, Long>> index = new HashMap<>();
+    /** model → alias → version; guarded by this. */
+    private final Map<String, Map<String, Long>> aliases = new HashMap<>();
+    /** The versions held in full, least recently used first; guarded by this. */
+    private final LinkedHashMap<Key, Entry> cache;
+    /** One read from Kafka at a time. */
+    private final Object readLock = new Object();
+
+    /**
+     * @param cachedVersions versions held in full, over all models (at least 1)
+     * @param listedVersions version numbers indexed per model (at least 1)
+     */
+    public ModelCatalog(int cachedVersions, int listedVersions, Reader reader) {
+        this.cachedVersions = cachedVersions;
+        this.listedVersions = listedVersions;
+        this.reader = reader;
+        this.cache = new LinkedHashMap<>(16, 0.75f, true) {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<Key, Entry> eldest) {
+                return size() > ModelCatalog.this.cachedVersions;
+            }
+        };
+    }
+
+    /** A committed version, held in full (it is the newest, so the most likely to be asked for). */
+    public synchronized void add(String model, Entry entry) {
+        long created;
+        try {
+            created = java.time.Instant.parse(entry.manifest().path("created").asText()).toEpochMilli();
+        } catch (java.time.format.DateTimeParseException e) {
+            created = -1;
+        }
+        index(model, entry.version(), created);
+        cache.put(new Key(model, entry.version()), entry);
+    }
+
+    /** A version known to be on Kafka, listed but not held. */
+    public synchronized void index(String model, long version, long createdMillis) {
+        NavigableMap<Long, Long> versions = index.computeIfAbsent(model, m -> new TreeMap<>());
+        versions.put(version, createdMillis);
+        while (versions.size() > listedVersions) {
+            versions.pollFirstEntry();
+        }
+    }
+
+    /** Forgets a version (its manifest was replaced by an unusable record or deleted). */
+    public synchronized void remove(String model, long version) {
+        NavigableMap<Long, Long> versions = index.get(model);
+        if (versions != null) {
+            versions.remove(version);
+            if (versions.isEmpty()) {
+                index.remove(model);
+            }
+        }
+        cache.remove(new Key(model, version));
+    }
+
+    /** A version published by this process, with its artifact and parameters. */
     static Entry entry(long version, JsonNode manifest, byte[] artifact, MlpSpec spec, float[] parameters) {
-        return new Entry(version, manifest, artifact, spec, parameters);
+        return new Entry(version, manifest, artifact, spec, parameters, null);
     }
 
-    public void alias(String model, String alias, long version) {
-        aliases.computeIfAbsent(model, m -> new ConcurrentHashMap<>()).put(alias, version);
+    public synchronized void alias(String model, String alias, long version) {
+        aliases.computeIfAbsent(model, m -> new HashMap<>()).put(alias, version);
     }
 
-    /** Models and their versions, newest first. */
-    public Map<String, List<Long>> models() {
+    public synchronized void removeAlias(String model, String alias) {
+        Map<String, Long> of = aliases.get(model);
+        if (of != null) {
+            of.remove(alias);
+        }
+    }
+
+    /** Models and their listed versions, newest first. */
+    public synchronized Map<String, List<Long>> models() {
         Map<String, List<Long>> out = new TreeMap<>();
-        versions.forEach((model, v) -> {
-            List<Long> list = new ArrayList<>(v.descendingKeySet());
-            out.put(model, list);
-        });
+        index.forEach((model, v) -> out.put(model, new ArrayList<>(v.descendingKeySet())));
         return out;
     }
 
-    public Map<String, Long> aliases(String model) {
+    public synchronized Map<String, Long> aliases(String model) {
         return Map.copyOf(aliases.getOrDefault(model, Map.of()));
     }
 
     /** The highest version of a model, 0 when none. */
-    public long latestVersion(String model) {
-        NavigableMap<Long, Entry> v = versions.get(model);
+    public synchronized long latestVersion(String model) {
+        NavigableMap<Long, Long> v = index.get(model);
         return v == null || v.isEmpty() ? 0 : v.lastKey();
     }
 
-    /** A version by number, {@code latest} or {@code stable}; null when there is none. */
+    /** Versions held in full now. */
+    public synchronized int cached() {
+        return cache.size();
+    }
+
+    /**
+     * A version by number, {@code latest} or {@code stable}; null when there is none. The manifest
+     * of a version not held is read from Kafka (which may take as long as reading engram.models
+     * from the version's creation time, or from its beginning for a version older than the
+     * index); its artifact is read when first asked for.
+     */
     public Entry find(String model, String version) {
-        NavigableMap<Long, Entry> v = versions.get(model);
-        if (v == null || v.isEmpty()) {
-            return null;
+        long number;
+        long created;
+        synchronized (this) {
+            NavigableMap<Long, Long> v = index.get(model);
+            if (v == null || v.isEmpty()) {
+                return null;
+            }
+            if (version.equals("latest")) {
+                number = v.lastKey();
+            } else if (version.equals("stable")) {
+                Long stable = aliases.getOrDefault(model, Map.of()).get("stable");
+                if (stable == null) {
+                    return null;
+                }
+                number = stable;
+            } else {
+                try {
+                    number = Long.parseLong(version);
+                } catch (NumberFormatException e) {
+                    return null;
+                }
+            }
+            Entry held = cache.get(new Key(model, number));
+            if (held != null) {
+                return held;
+            }
+            Long at = v.get(number);
+            if (at == null && (number < 1 || number > v.lastKey() || number >= v.firstKey())) {
+                return null; // never published, or not listed although newer than the oldest listed version
+            }
+            created = at == null ? -1 : at;
         }
-        if (version.equals("latest")) {
-            return v.lastEntry().getValue();
-        }
-        if (version.equals("stable")) {
-            Long stable = aliases.getOrDefault(model, Map.of()).get("stable");
-            return stable == null ? null : v.get(stable);
-        }
-        try {
-            return v.get(Long.parseLong(version));
-        } catch (NumberFormatException e) {
-            return null;
+        synchronized (readLock) {
+            synchronized (this) {
+                Entry held = cache.get(new Key(model, number));
+                if (held != null) {
+                    return held;
+                }
+            }
+            JsonNode manifest = reader.manifest(model, number, created);
+            if (manifest == null) {
+                return null;
+            }
+            Entry read = new Entry(number, manifest, null, null, null, this);
+            synchronized (this) {
+                cache.put(new Key(model, number), read);
+            }
+            return read;
         }
     }
 }

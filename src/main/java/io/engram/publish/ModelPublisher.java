@@ -53,7 +53,24 @@ public class ModelPublisher implements VersionSink {
     @Inject
     io.micrometer.core.instrument.MeterRegistry registry;
 
-    private final ModelCatalog catalog = new ModelCatalog();
+    private ModelCatalog catalog;
+    private SkippedRecords skipped;
+
+    @jakarta.annotation.PostConstruct
+    void createCatalog() {
+        skipped = new SkippedRecords(registry);
+        catalog = new ModelCatalog(config.publish().cachedVersions(), config.publish().listedVersions(), new ModelCatalog.Reader() {
+            @Override
+            public JsonNode manifest(String model, long version, long createdMillis) {
+                return ModelTopics.readManifest(kafka.clients(), kafka.topics(), model, version, createdMillis, skipped);
+            }
+
+            @Override
+            public byte[] artifact(JsonNode manifest) {
+                return ModelTopics.readArtifact(kafka.clients(), kafka.topics(), manifest, skipped);
+            }
+        });
+    }
     /** The newest version number given to each model, committed or in the open transaction. */
     private final Map<String, Long> lastVersion = new ConcurrentHashMap<>();
     /** The newest committed version of each model, from Kafka at start-up and from each commit since. */
@@ -65,34 +82,53 @@ public class ModelPublisher implements VersionSink {
         return catalog;
     }
 
-    /** Learns the versions already on Kafka, so numbering continues after a restart. */
+    /**
+     * Learns the versions already on Kafka, so numbering continues after a restart and HTTP lists
+     * them: reads engram.models (manifests and aliases; the latest record of a key wins) into the
+     * catalog's index. Artifacts are read when first asked for. A record it cannot use is skipped
+     * and counted ({@link SkippedRecords}), never thrown.
+     */
     public void load() {
-        Map<String, byte[]> manifests = ModelTopics.readLatest(kafka.clients(), kafka.topics().models(), k -> true);
-        Map<String, byte[]> chunks = ModelTopics.readLatest(kafka.clients(), kafka.topics().modelChunks(), k -> true);
-        int loaded = 0;
-        for (Map.Entry<String, byte[]> e : manifests.entrySet()) {
-            JsonNode value = ModelTopics.json(e.getValue());
-            String model = value.path("model").asText();
-            if (e.getKey().contains(":@")) {
-                catalog.alias(model, value.path("alias").asText(), value.path("version").asLong());
-                continue;
-            }
-            long version = value.path("version").asLong();
+        String topic = kafka.topics().models();
+        int[] found = {0};
+        ModelTopics.scan(kafka.clients(), topic, -1, (key, value) -> {
+            ModelTopics.ModelsKey parsed;
             try {
-                byte[] artifact = ModelTopics.assemble(value, chunks);
-                catalog.add(model, ModelCatalog.entry(version, value, artifact, null, null));
-                committedLatest.merge(model, version, Math::max);
-                loaded++;
-            } catch (ModelTopics.ArtifactMismatchException ex) {
-                committedLatest.merge(model, version, Math::max);
-                LOG.warn("Version {} of model {} is on Kafka but its artifact is not usable: {}", version, model, ex.getMessage());
+                parsed = ModelTopics.modelsKey(key);
+            } catch (ModelTopics.UnusableRecord e) {
+                skipped.skip(topic, e);
+                return;
             }
-        }
+            // a later unusable record or a tombstone replaces what the key held before
+            if (parsed instanceof ModelTopics.AliasKey alias) {
+                catalog.removeAlias(alias.model(), alias.alias());
+            } else if (parsed instanceof ModelTopics.ManifestKey manifest) {
+                catalog.remove(manifest.model(), manifest.version());
+            }
+            if (value == null) {
+                return;
+            }
+            try {
+                if (parsed instanceof ModelTopics.AliasKey alias) {
+                    catalog.alias(alias.model(), alias.alias(), ModelTopics.aliasVersion(alias, value));
+                } else if (parsed instanceof ModelTopics.ManifestKey manifest) {
+                    catalog.index(manifest.model(), manifest.version(), ModelTopics.manifest(manifest, value).createdMillis());
+                    found[0]++;
+                }
+            } catch (ModelTopics.UnusableRecord e) {
+                skipped.skip(topic, e);
+            }
+        });
+        catalog.models().forEach((model, versions) -> {
+            if (!versions.isEmpty()) {
+                committedLatest.merge(model, versions.get(0), Math::max);
+            }
+        });
         lastVersion.clear();
         lastVersion.putAll(committedLatest);
         lastVersion.forEach((model, version) -> versionGauge(model).set(version));
-        if (loaded > 0) {
-            LOG.info("Loaded {} published versions from {}", loaded, kafka.topics().models());
+        if (found[0] > 0) {
+            LOG.info("Found {} published versions of {} models on {}", found[0], lastVersion.size(), topic);
         }
     }
 

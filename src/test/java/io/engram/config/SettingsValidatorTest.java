@@ -115,4 +115,26 @@ class SettingsValidatorTest {
         assertThat(problems).anySatisfy(p -> assertThat(p).contains("engram.learner.spike-guard=0.5").contains("0 (off) or a finite factor >= 1"));
         assertThat(problems).anySatisfy(p -> assertThat(p).contains("engram.learner.spike-guard-warmup=0").contains("1 to 1000000"));
     }
+
+    @Test
+    void apiAuthNeedsAUsersFileOfHashedPasswords() throws Exception {
+        assertThat(SettingsValidator.problems(config(Map.of("engram.api.auth.enabled", "true"))))
+                .singleElement().asString().contains("engram.api.auth.users-file").contains("engram.api.auth.enabled=true");
+        assertThat(SettingsValidator.problems(config(Map.of("engram.api.auth.enabled", "true", "engram.api.auth.users-file", "/no/such/file"))))
+                .singleElement().asString().contains("engram.api.auth.users-file=/no/such/file").contains("readable");
+        java.nio.file.Path plain = java.nio.file.Files.createTempFile("users", ".properties");
+        java.nio.file.Files.writeString(plain, "alice=secret\n");
+        assertThat(SettingsValidator.problems(config(Map.of("engram.api.auth.enabled", "true", "engram.api.auth.users-file", plain.toString()))))
+                .singleElement().asString().contains("engram.api.auth.users-file").contains("SHA-512").contains("'alice'");
+        java.nio.file.Path empty = java.nio.file.Files.createTempFile("users", ".properties");
+        assertThat(SettingsValidator.problems(config(Map.of("engram.api.auth.enabled", "true", "engram.api.auth.users-file", empty.toString()))))
+                .singleElement().asString().contains("no users");
+        assertThat(SettingsValidator.problems(config(Map.of("engram.api.auth.enabled", "true",
+                "engram.api.auth.users-file", java.nio.file.Path.of("src/test/resources/auth/users.properties").toString())))).isEmpty();
+        assertThat(SettingsValidator.problems(config(Map.of("engram.api.auth.users-file", "/no/such/file")))).as("auth off").isEmpty();
+        assertThat(SettingsValidator.problems(config(Map.of("engram.api.max-body-bytes", "10"))))
+                .singleElement().asString().contains("engram.api.max-body-bytes=10");
+        assertThat(SettingsValidator.problems(config(Map.of("engram.publish.cached-versions", "0"))))
+                .singleElement().asString().contains("engram.publish.cached-versions=0");
+    }
 }

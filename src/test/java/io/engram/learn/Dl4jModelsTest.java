@@ -65,4 +65,61 @@ class Dl4jModelsTest {
         assertThat(loaded.spec()).isEqualTo(SPEC);
         assertThat(loaded.parameters()).containsExactly(params);
     }
+
+    /** Sets {@link #deserialized} when Java serialization restores it: the payload of a hostile zip entry. */
+    public static final class Tripwire implements java.io.Serializable {
+        private static final long serialVersionUID = 1L;
+        static volatile boolean deserialized;
+
+        private void readObject(java.io.ObjectInputStream in) throws java.io.IOException, ClassNotFoundException {
+            in.defaultReadObject();
+            deserialized = true;
+        }
+    }
+
+    @Test
+    void aZipCarryingASerializedObjectIsRefusedWithoutDeserializingIt() throws Exception {
+        JvmMlp net = new JvmMlp(SPEC, 1, 9L);
+        float[] params = new float[SPEC.parameterCount()];
+        net.parameters(params);
+        ByteArrayOutputStream good = new ByteArrayOutputStream();
+        Dl4jModels.write(SPEC, params, good);
+        ByteArrayOutputStream payload = new ByteArrayOutputStream();
+        try (java.io.ObjectOutputStream out = new java.io.ObjectOutputStream(payload)) {
+            out.writeObject(new Tripwire());
+        }
+        // the entries of the good zip, then preprocessor.bin (the entry DL4J's restore hands to an ObjectInputStream)
+        ByteArrayOutputStream hostile = new ByteArrayOutputStream();
+        try (java.util.zip.ZipInputStream in = new java.util.zip.ZipInputStream(new ByteArrayInputStream(good.toByteArray()));
+                java.util.zip.ZipOutputStream out = new java.util.zip.ZipOutputStream(hostile)) {
+            java.util.zip.ZipEntry e;
+            while ((e = in.getNextEntry()) != null) {
+                out.putNextEntry(new java.util.zip.ZipEntry(e.getName()));
+                out.write(in.readAllBytes());
+            }
+            out.putNextEntry(new java.util.zip.ZipEntry("preprocessor.bin"));
+            out.write(payload.toByteArray());
+        }
+        Tripwire.deserialized = false;
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Dl4jModels.read(new ByteArrayInputStream(hostile.toByteArray())))
+                .isInstanceOf(java.io.IOException.class).hasMessageContaining("preprocessor.bin");
+        assertThat(Tripwire.deserialized).as("the serialized object was restored").isFalse();
+    }
+
+    @Test
+    void aConfigurationThatIsNotAnEngramNetworkIsRefused() throws Exception {
+        String[] bad = {
+            "{\"confs\":[]}",
+            "{\"confs\":[{\"layer\":{\"@class\":\"org.deeplearning4j.nn.conf.layers.ConvolutionLayer\",\"nin\":4,\"nout\":3}}]}",
+            "{\"confs\":[{\"layer\":{\"@class\":\"org.deeplearning4j.nn.conf.layers.OutputLayer\",\"nin\":4,\"nout\":3,"
+                    + "\"activationFn\":{\"@class\":\"x.ActivationSoftmax\"},\"lossFn\":{\"@class\":\"x.LossMSE\"}}}]}",
+        };
+        for (String json : bad) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Dl4jModels.spec(new com.fasterxml.jackson.databind.ObjectMapper().readTree(json)))
+                    .as(json).isInstanceOf(java.io.IOException.class).hasMessageContaining("configuration.json");
+        }
+        // a configuration that disagrees with its coefficients
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> Dl4jModels.coefficients(new byte[] {0, 1, 65, 0, 0, 0, 0, 0, 0, 0, 3}, 10))
+                .isInstanceOf(java.io.IOException.class);
+    }
 }

@@ -41,7 +41,7 @@ public final class ServiceProcess implements AutoCloseable {
             int httpPort = freePort();
             List<String> command = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx1g",
-                    "--add-modules", "jdk.incubator.vector", "-jar", JAR.toString()));
+                    "--add-modules", "jdk.incubator.vector", "-Djdk.serialFilter=!*", "-jar", JAR.toString()));
             ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
                     .redirectOutput(dir.resolve("service.log").toFile());
             builder.environment().put("OMP_NUM_THREADS", "1");
@@ -53,6 +53,10 @@ public final class ServiceProcess implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    public int httpPort() {
+        return httpPort;
     }
 
     public Process process() {
