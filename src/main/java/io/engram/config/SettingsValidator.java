@@ -19,6 +19,11 @@ public final class SettingsValidator {
 
     /** Returns the problems found, empty when the settings are usable. */
     public static List<String> problems(EngramConfig config) {
+        return problems(config, Runtime.getRuntime().maxMemory());
+    }
+
+    /** The problems found, with the memory the models would need checked against {@code maxHeapBytes}. */
+    public static List<String> problems(EngramConfig config, long maxHeapBytes) {
         List<String> problems = new ArrayList<>();
         EngramConfig.Kafka kafka = config.kafka();
         range(problems, "engram.kafka.embedded.port", kafka.embedded().port(), 0, 65535,

@@ -137,4 +137,15 @@ class SettingsValidatorTest {
         assertThat(SettingsValidator.problems(config(Map.of("engram.publish.cached-versions", "0"))))
                 .singleElement().asString().contains("engram.publish.cached-versions=0");
     }
+
+    @Test
+    void modelLimit_mustFitTheHeap_andTheMessageSaysWhatFits() {
+        EngramConfig defaults = config(Map.of());
+        long perModel = SettingsValidator.modelBytes(defaults);
+        assertThat(perModel).as("estimate for the default model, against 72.8 MB measured").isBetween(70_000_000L, 95_000_000L);
+        assertThat(SettingsValidator.problems(defaults, 1L << 30)).as("8 default models in a 1 GiB heap").isEmpty();
+        assertThat(SettingsValidator.problems(defaults, 600_000_000L)).singleElement().asString()
+                .contains("engram.ingest.max-models=8").contains("at most 5").contains("600 MB heap");
+        assertThat(SettingsValidator.problems(config(Map.of("engram.ingest.max-models", "4")), 600_000_000L)).isEmpty();
+    }
 }
