@@ -22,7 +22,7 @@ start=$(date +%s)
 until [ "$(curl -s "localhost:$HTTP/api/models" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" -ge "$N" ]; do
   sleep 2; [ $(( $(date +%s) - start )) -lt 900 ] || { echo "timed out"; exit 1; }
 done
-sleep 5
+sleep 5; jcmd $PID GC.run >/dev/null 2>&1; sleep 2
 RSS=$(awk '/VmRSS/ {print $2}' /proc/$PID/status)
 HEAP=$(jcmd $PID GC.heap_info 2>/dev/null | awk '/used/ {print; exit}')
 echo "models=$N rss_mb=$((RSS / 1024)) settings: $* heap: $HEAP"
