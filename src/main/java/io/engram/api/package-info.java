@@ -1,5 +1,5 @@
 /**
- * HTTP surface: health (live, ready), status and, later, the model consumer's endpoints of
- * CONTRACT.md. Errors answer with {@code {"error": code, "message": sentence}}.
+ * HTTP surface: health (live, ready), status, and the model consumer's endpoints (models, versions,
+ * artifacts, metrics, predict) of docs/contract.md. Errors answer with {@code {"error": code, "message": sentence}}.
  */
 package io.engram.api;

@@ -65,7 +65,7 @@ public interface EngramConfig {
             @WithDefault("false")
             boolean enabled();
 
-            /** Properties file of {@code user=HEX(MD5(user:engram:password))} lines. */
+            /** Properties file of {@code user=HEX(SHA-512(user:engram:password))} lines. */
             @WithName("users-file")
             Optional<String> usersFile();
         }

@@ -183,7 +183,7 @@ public final class SettingsValidator {
             String file = api.auth().usersFile().orElse("");
             if (file.isBlank()) {
                 problems.add(message("engram.api.auth.users-file", "(unset)",
-                        "a readable users file when engram.api.auth.enabled=true (lines user=HEX(MD5(user:engram:password)))"));
+                        "a readable users file when engram.api.auth.enabled=true (lines user=HEX(SHA-512(user:engram:password)))"));
             } else if (!java.nio.file.Files.isReadable(java.nio.file.Path.of(file))) {
                 problems.add(message("engram.api.auth.users-file", file, "a readable file (not found or not readable)"));
             } else {

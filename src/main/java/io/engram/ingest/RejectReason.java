@@ -20,7 +20,7 @@ public enum RejectReason {
     TOO_LARGE,
     /** {@code type} is none of example, task_end, publish. */
     UNKNOWN_TYPE,
-    /** Learning from the record made the model's outputs non-finite; the learner was rolled back. */
+    /** Learning from the record made the model's parameters (or its loss) non-finite; the learner was rolled back. */
     DIVERGED,
     /** The key is not a model id: 1..128 characters of {@code [A-Za-z0-9._-]} ({@code :} separates output keys). */
     INVALID_MODEL_ID,
@@ -30,7 +30,7 @@ public enum RejectReason {
     TOO_MANY_TASKS,
     /** An input value outside {@code engram.ingest.input-min}..{@code input-max}. */
     OUT_OF_RANGE,
-    /** The learner's spike guard refused the step: its loss or gradient was far beyond the recent ones. */
+    /** The learner's spike guard refused the step: the example's gradient norm per unit of output error, or a layer-input norm, was far beyond the recent ones. */
     OUTLIER,
     /** The record's model is parked after an unexpected error in its learner; see the model's status. */
     MODEL_PARKED;
