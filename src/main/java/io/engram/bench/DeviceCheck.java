@@ -1,0 +1,140 @@
+package io.engram.bench;
+
+import io.engram.learn.Activation;
+import io.engram.learn.Batch;
+import io.engram.learn.JvmMlp;
+import io.engram.learn.MlpSpec;
+import io.engram.learn.Nd4jMlp;
+import io.engram.learn.Network;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.SplittableRandom;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * The device check behind {@code bench/device-check.sh}: which ND4J backend and device are in use
+ * (it says so when no GPU is found), whether the ND4J network follows the JVM kernel over a few
+ * hundred steps, and step times of both for the default network and a wide one
+ * (784-1000-1000-10): single-example step µs, MER examples/s (s·k = 110 single-example steps an
+ * example, the Reptile interpolations left out) and ER examples/s at 10, 100 and 1000 incoming
+ * examples a step (as many replayed: a step of 2b rows). Medians of 5 timed runs.
+ */
+public final class DeviceCheck {
+
+    private static final int EQUIVALENCE_STEPS = 300;
+
+    private DeviceCheck() {
+    }
+
+    public static void main(String[] args) {
+        boolean quick = Arrays.asList(args).contains("--quick");
+        String backend = Nd4j.getBackend().getClass().getSimpleName();
+        int devices = Nd4j.getAffinityManager().getNumberOfDevices();
+        boolean gpu = backend.toLowerCase().contains("cuda") || backend.toLowerCase().contains("jcublas");
+        System.out.printf("ND4J backend %s, %d device(s)%n", backend, devices);
+        if (!gpu) {
+            System.out.println("No GPU found: the ND4J figures below are the ND4J CPU backend, beside Engram's JVM kernel.");
+        }
+        MlpSpec small = new MlpSpec(784, List.of(100, 100), 10, Activation.RELU);
+        MlpSpec wide = new MlpSpec(784, List.of(1000, 1000), 10, Activation.RELU);
+
+        double worst = equivalence(small);
+        System.out.printf("Equivalence, %d single-example steps of 784-100-100-10: max |ND4J - JVM| over the parameters %.2e %s%n",
+                EQUIVALENCE_STEPS, worst, worst < 1e-3 ? "(ok)" : "(FAILED: more than 1e-3)");
+
+        System.out.printf("%n%-18s %-6s %14s %14s %14s %14s %14s%n", "network", "kernel", "step µs (b=1)", "MER ex/s",
+                "ER b=10 ex/s", "ER b=100 ex/s", "ER b=1000 ex/s");
+        for (MlpSpec spec : List.of(small, wide)) {
+            for (String kernel : List.of("jvm", "nd4j")) {
+                double single = stepMicros(spec, kernel, 1, quick);
+                double mer = 1e6 / (110 * single);
+                List<String> er = new ArrayList<>();
+                for (int b : new int[] {10, 100, 1000}) {
+                    er.add(String.format("%,14.0f", b * 1e6 / stepMicros(spec, kernel, 2 * b, quick)));
+                }
+                System.out.printf("%-18s %-6s %14.1f %,14.0f %s %s %s%n", describe(spec), kernel, single, mer, er.get(0), er.get(1), er.get(2));
+            }
+        }
+        if (worst >= 1e-3) {
+            System.exit(1);
+        }
+    }
+
+    private static String describe(MlpSpec spec) {
+        int[] sizes = spec.sizes();
+        StringBuilder s = new StringBuilder();
+        for (int i = 0; i < sizes.length; i++) {
+            s.append(i == 0 ? "" : "-").append(sizes[i]);
+        }
+        return s.toString();
+    }
+
+    private static Network network(MlpSpec spec, String kernel, int maxBatch, float[] parameters) {
+        return kernel.equals("jvm") ? new JvmMlp(spec, maxBatch, parameters) : new Nd4jMlp(spec, maxBatch, parameters);
+    }
+
+    /** Both networks from the same parameters, the same single-example steps: the largest parameter difference. */
+    static double equivalence(MlpSpec spec) {
+        float[] initial = new float[spec.parameterCount()];
+        new JvmMlp(spec, 1, 7).parameters(initial);
+        Network jvm = network(spec, "jvm", 1, initial.clone());
+        Network nd4j = network(spec, "nd4j", 1, initial.clone());
+        SplittableRandom random = new SplittableRandom(11);
+        Batch batch = new Batch(1);
+        for (int s = 0; s < EQUIVALENCE_STEPS; s++) {
+            float[] x = input(random, spec.inputSize());
+            int y = random.nextInt(spec.classes());
+            jvm.step(batch.clear().add(x, 0, y), 0.01f);
+            nd4j.step(batch.clear().add(x, 0, y), 0.01f);
+        }
+        float[] a = new float[spec.parameterCount()];
+        float[] b = new float[spec.parameterCount()];
+        jvm.parameters(a);
+        nd4j.parameters(b);
+        double worst = 0;
+        for (int i = 0; i < a.length; i++) {
+            worst = Math.max(worst, Math.abs(a[i] - b[i]));
+        }
+        return worst;
+    }
+
+    /** Median µs of one step on a batch of {@code rows}. */
+    static double stepMicros(MlpSpec spec, String kernel, int rows, boolean quick) {
+        float[] initial = new float[spec.parameterCount()];
+        new JvmMlp(spec, 1, 3).parameters(initial);
+        Network network = network(spec, kernel, rows, initial);
+        SplittableRandom random = new SplittableRandom(5);
+        List<float[]> inputs = new ArrayList<>();
+        for (int r = 0; r < Math.min(rows, 256); r++) {
+            inputs.add(input(random, spec.inputSize()));
+        }
+        Batch batch = new Batch(rows);
+        for (int r = 0; r < rows; r++) {
+            batch.add(inputs.get(r % inputs.size()), 0, r % spec.classes());
+        }
+        long flops = (long) rows * spec.parameterCount() * 6;
+        int steps = (int) Math.max(2, Math.min(2000, (quick ? 2e8 : 1e9) / flops));
+        for (int i = 0; i < steps; i++) {
+            network.step(batch, 1e-4f); // warm-up
+        }
+        double[] runs = new double[quick ? 3 : 5];
+        for (int r = 0; r < runs.length; r++) {
+            long t0 = System.nanoTime();
+            for (int i = 0; i < steps; i++) {
+                network.step(batch, 1e-4f);
+            }
+            runs[r] = (System.nanoTime() - t0) / 1e3 / steps;
+        }
+        Arrays.sort(runs);
+        return runs[runs.length / 2];
+    }
+
+    private static float[] input(SplittableRandom random, int size) {
+        float[] x = new float[size];
+        for (int i = 0; i < size; i++) {
+            x[i] = random.nextDouble() < 0.3 ? (float) random.nextDouble() : 0f;
+        }
+        return x;
+    }
+}
