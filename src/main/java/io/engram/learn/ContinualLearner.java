@@ -89,15 +89,12 @@ public final class ContinualLearner implements Learner {
         if (trainedTasks.add(task)) {
             evaluation.beforeFirstTraining(task, core.network());
         }
-        boolean correct = false;
-        if (evaluation.prequentialEnabled()) {
-            core.network().predict(example.x(), 0, probabilities);
-            correct = argmax(probabilities) == example.label();
-        }
-        // may refuse the example as an outlier (OutlierException) with nothing changed; the first example of a task never is
-        float loss = core.observe(example.x(), 0, example.label(), task);
-        if (evaluation.prequentialEnabled()) {
-            evaluation.prequential(correct);
+        boolean prequential = evaluation.prequentialEnabled();
+        // test-then-train: the prediction comes before learning; may refuse the example as an outlier
+        // (OutlierException) with nothing changed; the first example of a task never is
+        float loss = core.observe(example.x(), 0, example.label(), task, prequential ? probabilities : null);
+        if (prequential) {
+            evaluation.prequential(argmax(probabilities) == example.label());
         }
         // divergence guard on the parameters themselves (outputs can hide it: ReLU maps NaN to 0); NaN loss = no step yet
         if (Float.isInfinite(loss) || !core.network().isFinite()) {

@@ -384,9 +384,12 @@ public final class JvmMlp implements Network {
     }
 
     @Override
-    public void measure(float[] x, int offset, int label, float[] into) {
+    public void measure(float[] x, int offset, int label, float[] into, float[] probabilities) {
         single.clear().add(x, offset, label);
         into[0] = forward(single);
+        if (probabilities != null) {
+            System.arraycopy(act[layers], 0, probabilities, 0, sizes[layers]);
+        }
         errors(single, 1);
         rowNorms(single, 1);
         into[1] = (float) Math.sqrt(gradientSquares[0]);

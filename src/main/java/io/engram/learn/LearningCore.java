@@ -39,7 +39,16 @@ public final class LearningCore {
      *     (parameters, buffer, pending minibatch, recent window, the guard's statistics)
      */
     public float observe(float[] x, int offset, int label, int task) {
-        guard.admit(network, x, offset, label, task);
+        return observe(x, offset, label, task, null);
+    }
+
+    /**
+     * {@link #observe(float[], int, int, int)}, and when {@code prediction} is not null it receives
+     * the example's class probabilities before it is learned (test-then-train), from the spike
+     * guard's forward pass when the guard is on: one forward pass serves both.
+     */
+    public float observe(float[] x, int offset, int label, int task, float[] prediction) {
+        guard.admit(network, x, offset, label, task, prediction);
         window.add(x, offset, label);
         return method.observe(x, offset, label, task);
     }

@@ -203,10 +203,16 @@ public final class Nd4jMlp implements Network {
     }
 
     @Override
-    public void measure(float[] x, int offset, int label, float[] into) {
+    public void measure(float[] x, int offset, int label, float[] into, float[] probabilities) {
         Batch one = new Batch(1).add(x, offset, label);
         INDArray in = load(one);
-        into[0] = meanLoss(forward(in, 1), one);
+        INDArray p = forward(in, 1);
+        into[0] = meanLoss(p, one);
+        if (probabilities != null) {
+            for (int c = 0; c < probabilities.length; c++) {
+                probabilities[c] = p.getFloat(0, c);
+            }
+        }
         errors(in, one, 1);
         float[][] norms = rowNorms(in, 1);
         into[1] = (float) Math.sqrt(norms[0][0]);

@@ -34,9 +34,10 @@ public interface Network {
      * Measures one example under the current parameters, changing nothing: {@code into[0]} its
      * cross-entropy, {@code into[1]} the L2 norm of its gradient over every parameter (unclipped, no
      * penalty), {@code into[2]} the L2 norm of its layer inputs with their bias coordinates,
-     * √(Σ_l |ā_l|²), {@code into[3]} the L2 norm of its output error |p − onehot(y)|.
+     * √(Σ_l |ā_l|²), {@code into[3]} the L2 norm of its output error |p − onehot(y)|; and, when
+     * {@code probabilities} is not null, its class probabilities (as {@link #predict} gives them).
      */
-    void measure(float[] x, int offset, int label, float[] into);
+    void measure(float[] x, int offset, int label, float[] into, float[] probabilities);
 
     /** Mean cross-entropy gradient of the batch (no penalty) into {@code gradient} (length = parameter count); no update. */
     float gradient(Batch batch, float[] gradient);

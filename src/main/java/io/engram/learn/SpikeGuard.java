@@ -66,13 +66,17 @@ final class SpikeGuard {
 
     /**
      * Judges one train example of {@code task}: throws {@link OutlierException} (nothing changed)
-     * or records it as accepted.
+     * or records it as accepted. {@code prediction}, when not null, receives the example's class
+     * probabilities under the current parameters (from the same forward pass).
      */
-    void admit(Network network, float[] x, int offset, int label, int task) {
+    void admit(Network network, float[] x, int offset, int label, int task, float[] prediction) {
         if (!enabled()) {
+            if (prediction != null) {
+                network.predict(x, offset, prediction);
+            }
             return;
         }
-        network.measure(x, offset, label, measured);
+        network.measure(x, offset, label, measured, prediction);
         float gain = gain();
         float input = measured[2];
         boolean sameTask = task == this.task || this.task == NONE;
@@ -112,7 +116,7 @@ final class SpikeGuard {
         }
         int from = Math.max(0, window.size() - WINDOW);
         for (int i = from; i < window.size(); i++) {
-            network.measure(window.inputs(), window.offsetInOrder(i), window.labelInOrder(i), measured);
+            network.measure(window.inputs(), window.offsetInOrder(i), window.labelInOrder(i), measured, null);
             record(gain(), measured[2]);
         }
         sinceTaskStart = window.size();

@@ -36,7 +36,7 @@ class SettingsValidatorTest {
 
     @Test
     void kfacLambda_defaultsPerLearningMethod_andASetValueWins() {
-        assertThat(io.engram.learn.LearnerSettings.from(config(Map.of())).consolidation().lambda()).as("MER + K-FAC").isEqualTo(0.3);
+        assertThat(io.engram.learn.LearnerSettings.from(config(Map.of())).consolidation().lambda()).as("MER + K-FAC").isEqualTo(1.0);
         assertThat(io.engram.learn.LearnerSettings.from(config(Map.of("engram.learner.method", "er"))).consolidation().lambda())
                 .as("ER + K-FAC").isEqualTo(10.0);
         assertThat(io.engram.learn.LearnerSettings.from(config(Map.of("engram.consolidation.lambda", "2"))).consolidation().lambda())

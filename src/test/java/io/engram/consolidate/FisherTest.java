@@ -190,8 +190,8 @@ class FisherTest {
         }
 
         @Override
-        public void measure(float[] x, int offset, int label, float[] into) {
-            net.measure(x, offset, label, into);
+        public void measure(float[] x, int offset, int label, float[] into, float[] probabilities) {
+            net.measure(x, offset, label, into, probabilities);
         }
 
         @Override

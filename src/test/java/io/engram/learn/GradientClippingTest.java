@@ -85,7 +85,7 @@ class GradientClippingTest {
         net.predict(x, 0, p);
         int wrong = p[0] <= p[1] && p[0] <= p[2] ? 0 : p[1] <= p[2] ? 1 : 2; // the least likely class: a large error
         float[] m = new float[4];
-        net.measure(x, 0, wrong, m);
+        net.measure(x, 0, wrong, m, null);
         assertThat(m[1]).as("the unclipped gradient norm").isGreaterThan(100f);
         float[] before = params(net);
         net.step(new Batch(1).add(x, 0, wrong), 0.03f);
@@ -114,8 +114,12 @@ class GradientClippingTest {
         for (Network net : new Network[] {new JvmMlp(SPEC, 1, 46L), new Nd4jMlp(SPEC, 1, 46L)}) {
             float[] theta = params(net);
             float[] m = new float[4];
-            net.measure(x, 8, 1, m);
+            float[] probabilities = new float[3];
+            net.measure(x, 8, 1, m, probabilities);
             assertThat(params(net)).containsExactly(theta);
+            float[] predicted = new float[3];
+            net.predict(x, 8, predicted);
+            assertThat(probabilities).containsExactly(predicted);
             float[] g = new float[theta.length];
             float loss = new JvmMlp(SPEC, 1, theta).gradient(new Batch(1).add(x, 8, 1), g);
             double norm = 0;

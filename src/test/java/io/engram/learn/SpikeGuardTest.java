@@ -100,7 +100,7 @@ class SpikeGuardTest {
         for (int i = 0; i < 30; i++) {
             int label = random.nextInt(3);
             float[] bad = scaled(example(random, label), 255f);
-            core.network().measure(bad, 0, label, m);
+            core.network().measure(bad, 0, label, m, null);
             if (m[3] < 1e-6f) {
                 saturated++;
                 try {
