@@ -174,7 +174,61 @@ public final class SettingsValidator {
             problems.add(message("engram.ingest.max-backoff", ingest.maxBackoff(),
                     "a duration no shorter than engram.ingest.backoff (" + ingest.backoff() + ")"));
         }
+        if (problems.isEmpty()) {
+            long perModel = modelBytes(config);
+            long versions = (long) config.publish().cachedVersions() * versionBytes(config);
+            long needed = perModel * config.ingest().maxModels() + versions;
+            if (needed > 0.8 * maxHeapBytes) {
+                long fits = Math.max(0, (long) ((0.8 * maxHeapBytes - versions) / perModel));
+                problems.add(message("engram.ingest.max-models", config.ingest().maxModels(),
+                        "at most " + fits + " with this heap: each model may take up to " + perModel / 1_000_000 + " MB (rehearsal buffer, "
+                                + "evaluation sets at engram.evaluation.max-examples, K-FAC factors, networks), "
+                                + config.ingest().maxModels() + " of them and " + config.publish().cachedVersions()
+                                + " cached versions need " + needed / 1_000_000 + " MB, more than 80% of the " + maxHeapBytes / 1_000_000
+                                + " MB heap; lower engram.ingest.max-models or the per-model bounds, or give the JVM more memory "
+                                + "(ENGRAM_HEAP_OPTS, the container's limit)"));
+            }
+        }
         return problems;
+    }
+
+    /**
+     * Heap one model may take at its bounds, an estimate from the settings: rehearsal buffer and
+     * recent window (rows of input + 1 floats), evaluation sets at their total bound, K-FAC factors
+     * and their eigenvectors (6 × Σ((d_in+1)² + d_out²) floats: a conservative count), and 40 copies of
+     * the parameters (networks, MER's snapshots, the anchor, evaluation networks). For the default
+     * 784-100-100-10 MER + K-FAC model it gives 81 MB; {@code ./engram bench memory} measured 72.8 MB.
+     */
+    public static long modelBytes(EngramConfig config) {
+        EngramConfig.Model model = config.model();
+        long row = (model.inputSize() + 1L) * 4;
+        long buffer = config.learner().replayCapacity() * row;
+        long window = config.consolidation().samples() * row;
+        long eval = Math.min(config.evaluation().maxExamples(), (long) config.learner().maxTasks() * config.evaluation().maxPerTask()) * row;
+        long factors = 0;
+        long parameters = 0;
+        int in = model.inputSize();
+        List<Integer> sizes = new ArrayList<>(model.hidden());
+        sizes.add(model.classes());
+        for (int out : sizes) {
+            factors += (in + 1L) * (in + 1L) + (long) out * out;
+            parameters += (in + 1L) * out;
+            in = out;
+        }
+        return buffer + window + eval + 6 * factors * 4 + 40 * parameters * 4;
+    }
+
+    /** Heap of one cached version: its artifact and network (about 4 bytes a parameter each, twice) and manifest. */
+    private static long versionBytes(EngramConfig config) {
+        long parameters = 0;
+        int in = config.model().inputSize();
+        List<Integer> sizes = new ArrayList<>(config.model().hidden());
+        sizes.add(config.model().classes());
+        for (int out : sizes) {
+            parameters += (in + 1L) * out;
+            in = out;
+        }
+        return 16 * parameters + 64 * 1024;
     }
 
     private static void api(List<String> problems, EngramConfig.Api api) {
