@@ -189,7 +189,7 @@ class ER(Online):
 
 
 class MER:
-    """Algorithm 1 of Riemer et al. 2019 as ALGORITHMS.md states it; snapshots are preallocated copies."""
+    """Algorithm 1 of Riemer et al. 2019 as docs/algorithms.md states it; snapshots are preallocated copies."""
 
     def __init__(self, net, lr, beta, gamma, batches, replay, buffer):
         self.net, self.lr, self.beta, self.gamma = net, lr, beta, gamma

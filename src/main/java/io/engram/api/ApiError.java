@@ -4,7 +4,7 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import java.util.Map;
 
-/** The error body of CONTRACT.md: {@code {"error": code, "message": sentence}} with a 4xx status. */
+/** The error body of docs/contract.md: {@code {"error": code, "message": sentence}} with a 4xx status. */
 final class ApiError {
 
     private ApiError() {

@@ -31,7 +31,7 @@ import java.util.Map;
 import java.util.function.Supplier;
 import org.eclipse.microprofile.openapi.annotations.Operation;
 
-/** The model consumer's endpoints of CONTRACT.md. */
+/** The model consumer's endpoints of docs/contract.md. */
 @Path("/api/models")
 @Produces(MediaType.APPLICATION_JSON)
 public class ModelsResource {

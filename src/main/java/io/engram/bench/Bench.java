@@ -19,7 +19,7 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * {@code ./engram bench …}: the benchmark protocol of ALGORITHMS.md, learner only.
+ * {@code ./engram bench …}: the benchmark protocol of docs/algorithms.md, learner only.
  *
  * <pre>
  *   protocol    permuted Fashion-MNIST, 20 tasks × 1000, every method and buffer; ACC, LA, BWT, FWT, forgetting
@@ -162,7 +162,7 @@ public final class Bench {
                 Integer.parseInt(options.getOrDefault("samples", "1000")), seed + 17);
     }
 
-    /** Benchmark settings: the method's defaults of ALGORITHMS.md, reservoir buffer, the JVM kernel, no consolidation. */
+    /** Benchmark settings: the method's defaults of docs/algorithms.md, reservoir buffer, the JVM kernel, no consolidation. */
     public static LearnerSettings settings(MlpSpec spec, LearnerMethod method, int buffer, int batchSize, Integer replayBatch, long seed) {
         return new LearnerSettings(spec, seed, method, LearnerSettings.defaultLearningRate(method), batchSize, buffer,
                 replayBatch != null ? replayBatch : LearnerSettings.defaultReplayBatch(method, buffer),

@@ -9,7 +9,7 @@ import java.nio.file.Path;
 import java.util.SplittableRandom;
 
 /**
- * The permuted Fashion-MNIST protocol of ALGORITHMS.md: each task a fixed seeded pixel
+ * The permuted Fashion-MNIST protocol of docs/algorithms.md: each task a fixed seeded pixel
  * permutation; per task a seeded draw of train examples (without replacement) and the first
  * {@code evalPerTask} test images, permuted the same way.
  */

@@ -2,7 +2,7 @@ package io.engram.broker;
 
 import java.util.List;
 
-/** The topic names of CONTRACT.md under one prefix. */
+/** The topic names of docs/contract.md under one prefix. */
 public record Topics(String prefix) {
 
     public String examples() {

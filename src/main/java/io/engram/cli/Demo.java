@@ -107,7 +107,7 @@ public final class Demo {
         Map<String, Double> b = baseline.figures();
         out.printf("%-28s %8.3f %8.3f %8.3f %8.3f %11.3f%n", "fine-tuning", b.get("acc"), b.get("la"), b.get("bwt"), b.get("fwt"),
                 b.get("forgetting"));
-        out.println("\nFormulas (ALGORITHMS.md): " + metrics.get("formulas"));
+        out.println("\nFormulas (docs/algorithms.md): " + metrics.get("formulas"));
         out.printf("%nDashboard: %s/   Versions: %s/api/models   Pull one: ./engram pull --model %s --version latest --out model.zip%n",
                 url, url, model);
     }

@@ -109,7 +109,7 @@ public interface EngramConfig {
         @WithDefault("0")
         int everyExamples();
 
-        /** Artifact bytes per record on {@code engram.model-chunks}; at most 524288 (512 KiB, CONTRACT.md). */
+        /** Artifact bytes per record on {@code engram.model-chunks}; at most 524288 (512 KiB, docs/contract.md). */
         @WithName("chunk-bytes")
         @WithDefault("524288")
         int chunkBytes();
@@ -296,7 +296,7 @@ public interface EngramConfig {
         @WithDefault("mer")
         LearnerMethod method();
 
-        /** SGD step size; unset takes the method's default from ALGORITHMS.md. */
+        /** SGD step size; unset takes the method's default from docs/algorithms.md. */
         @WithName("learning-rate")
         OptionalDouble learningRate();
 
@@ -311,7 +311,7 @@ public interface EngramConfig {
         int batchSize();
 
         /**
-         * Examples drawn from the buffer per step (k−1 of MER); unset takes ALGORITHMS.md's default
+         * Examples drawn from the buffer per step (k−1 of MER); unset takes docs/algorithms.md's default
          * for the method and capacity: MER 100 / 25 / 10 for capacities from 5120 / 500 / below,
          * ER 25 from 5120, else 10.
          */

@@ -1,6 +1,6 @@
 package io.engram.config;
 
-/** The online learning methods of ALGORITHMS.md; written in settings as {@code online}, {@code er}, {@code mer}. */
+/** The online learning methods of docs/algorithms.md; written in settings as {@code online}, {@code er}, {@code mer}. */
 public enum LearnerMethod {
     /** Plain SGD on the incoming example (fine-tuning). */
     ONLINE,

@@ -10,7 +10,7 @@ import java.util.Map;
  * R[i][j]: accuracy on task j's evaluation set after training through the end of task i, tasks
  * in order of first appearance; b_j: accuracy of the untrained model on task j. Missing entries
  * are null (a task without an evaluation set, a row before the task appeared). The figures follow
- * ALGORITHMS.md; each names its formula in {@link #FORMULAS}.
+ * docs/algorithms.md; each names its formula in {@link #FORMULAS}.
  *
  * <p>Implementation notes. A row is recorded at each task end; "R[T]" is the last row and
  * "R[j]" the row at task j's first end (a task seen again adds rows, not columns). T counts the

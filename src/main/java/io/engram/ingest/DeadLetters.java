@@ -8,7 +8,7 @@ import org.apache.kafka.common.header.internals.RecordHeaders;
 
 /**
  * Writes unusable records to the dead-letter topic: the original key and value byte for byte,
- * with the {@code engram.error.*} headers of CONTRACT.md, through the outbox, so a dead letter is
+ * with the {@code engram.error.*} headers of docs/contract.md, through the outbox, so a dead letter is
  * committed together with the offset of its record.
  */
 final class DeadLetters {

@@ -32,7 +32,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The consume loop: poll, handle each record in order, wait for its dead letters, commit.
  *
- * <p>Failures are typed (STYLE.md §7): a bad record is dead-lettered and the loop goes on; an
+ * <p>Failures are typed (docs/code-style.md): a bad record is dead-lettered and the loop goes on; an
  * infrastructure failure (broker unreachable, credentials refused, a dead letter not acknowledged)
  * makes the loop rewind to the last committed offsets, wait with exponential back-off and try
  * again, with {@link State#WAITING_FOR_BROKER}; anything else stops the loop with

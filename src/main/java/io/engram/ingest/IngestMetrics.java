@@ -10,7 +10,7 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.apache.kafka.common.TopicPartition;
 
 /**
- * The ingest figures of CONTRACT.md: {@code engram_examples_total{model,split}},
+ * The ingest figures of docs/contract.md: {@code engram_examples_total{model,split}},
  * {@code engram_examples_rejected_total{reason}}, {@code engram_control_records_total{model,type}}
  * and {@code engram_consumer_lag_records{topic,partition,against}} where {@code against} is
  * {@code position} (records not yet fetched by the consumer) or {@code committed} (records not yet

@@ -2,7 +2,7 @@ package io.engram.ingest;
 
 import java.util.Locale;
 
-/** Why a record was dead-lettered; the lower-case name is the {@code engram.error.reason} header of CONTRACT.md. */
+/** Why a record was dead-lettered; the lower-case name is the {@code engram.error.reason} header of docs/contract.md. */
 public enum RejectReason {
     /** Not parseable as JSON (including binary data and an empty value). */
     INVALID_JSON,

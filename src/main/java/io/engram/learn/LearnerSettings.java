@@ -7,7 +7,7 @@ import io.engram.replay.ReplayPolicy;
 import io.engram.replay.ReservoirBuffer;
 
 /**
- * Everything needed to build a model's network, buffer and training method, with ALGORITHMS.md's
+ * Everything needed to build a model's network, buffer and training method, with docs/algorithms.md's
  * defaults resolved. Free of Quarkus, so benchmarks build learners the same way the service does.
  */
 public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, float learningRate, int batchSize,
@@ -57,7 +57,7 @@ public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, flo
     }
 
     /**
-     * ALGORITHMS.md: MER α .03, ER α .1. Plain SGD on single examples diverged at .1 on permuted
+     * docs/algorithms.md: MER α .03, ER α .1. Plain SGD on single examples diverged at .1 on permuted
      * Fashion-MNIST (784 inputs in [0, 1]: one step moves a first-layer pre-activation by about
      * α·|x|² ≈ 10); of .03, .01 and .003 on 4 tasks, .01 learned best (BENCHMARKS.md).
      */
@@ -70,7 +70,7 @@ public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, flo
     }
 
     /**
-     * ALGORITHMS.md, the official scripts for MNIST permutations: MER k−1 = 100, 25, 10 for buffers
+     * docs/algorithms.md, the official scripts for MNIST permutations: MER k−1 = 100, 25, 10 for buffers
      * 5120, 500, 200; ER 25, 10, 10.
      */
     public static int defaultReplayBatch(LearnerMethod method, int capacity) {

@@ -5,7 +5,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 
 /**
- * Meta-Experience Replay, Algorithm 1 of Riemer et al. (ICLR 2019) as ALGORITHMS.md states it,
+ * Meta-Experience Replay, Algorithm 1 of Riemer et al. (ICLR 2019) as docs/algorithms.md states it,
  * for each incoming example:
  *
  * <pre>

@@ -7,12 +7,12 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 
-/** Keys, chunks and hashes of published artifacts (CONTRACT.md). */
+/** Keys, chunks and hashes of published artifacts (docs/contract.md). */
 public final class Artifacts {
 
     /** The format name of a DL4J {@code MultiLayerNetwork} model zip. */
     public static final String FORMAT = "dl4j-multilayernetwork-zip";
-    /** CONTRACT.md: at most 512 KiB a record on engram.model-chunks. */
+    /** docs/contract.md: at most 512 KiB a record on engram.model-chunks. */
     public static final int MAX_CHUNK_BYTES = 512 * 1024;
 
     private Artifacts() {

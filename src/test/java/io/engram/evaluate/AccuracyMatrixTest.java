@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import org.junit.jupiter.api.Test;
 
-/** Figures against matrices computed by hand (numbers below worked out on paper from ALGORITHMS.md). */
+/** Figures against matrices computed by hand (numbers below worked out on paper from docs/algorithms.md). */
 class AccuracyMatrixTest {
 
     private static AccuracyMatrix threeTasks() {

@@ -106,7 +106,7 @@ class MetricsIT {
         given().get("/api/models/nobody-" + model + "/metrics").then().statusCode(404);
     }
 
-    /** The figures of ALGORITHMS.md, recomputed from the event's own matrix (sequential tasks: row i ends task i). */
+    /** The figures of docs/algorithms.md, recomputed from the event's own matrix (sequential tasks: row i ends task i). */
     private static void assertFiguresMatchMatrix(JsonNode e) {
         JsonNode r = e.get("matrix");
         int t = r.size();
