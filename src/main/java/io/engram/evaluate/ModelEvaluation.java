@@ -27,7 +27,7 @@ public final class ModelEvaluation {
     private final Batch batch = new Batch(EvaluationSets.batchRows());
     private final int[] predicted = new int[EvaluationSets.batchRows()];
     private final Clock clock;
-    private MetricsEvent latest;
+    private volatile MetricsEvent latest;
 
     public ModelEvaluation(String model, MlpSpec spec, float[] initialParameters, int maxPerTask, int prequentialWindow,
             long seed, Clock clock) {

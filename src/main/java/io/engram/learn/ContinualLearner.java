@@ -41,15 +41,17 @@ public final class ContinualLearner implements Learner {
     private final VersionSink versions;
     private final Listener listener;
     private final Map<String, Integer> taskIndex = new HashMap<>();
-    private final List<String> tasks = new ArrayList<>();
+    /** Task names; copy-on-write, so {@link #status()} reads them without the learner's lock. */
+    private final List<String> tasks = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Set<Integer> trainedTasks = new HashSet<>();
-    private final List<String> endedTasks = new ArrayList<>();
+    private final List<String> endedTasks = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final Map<String, Double> taskLoss = new LinkedHashMap<>();
     private final float[] probabilities;
-    private long trained;
-    private long kept;
-    private long publishes;
-    private double trainLoss = Double.NaN;
+    // written by the ingest thread only; volatile so status() (HTTP, Prometheus) never waits for a consolidation
+    private volatile long trained;
+    private volatile long kept;
+    private volatile long publishes;
+    private volatile double trainLoss = Double.NaN;
     private final Clock clock;
     /** Triggers waiting for the next version, oldest first; with {@link #pendingCount} when more than fit. */
     private final List<String> pendingTriggers = new ArrayList<>();
@@ -213,7 +215,7 @@ public final class ContinualLearner implements Learner {
     }
 
     @Override
-    public synchronized LearnerStatus status() {
+    public LearnerStatus status() {
         return new LearnerStatus(trained, kept, List.copyOf(tasks), List.copyOf(endedTasks), publishes, trainLoss);
     }
 
@@ -271,7 +273,7 @@ public final class ContinualLearner implements Learner {
     }
 
     /** The latest metrics event, or null before the first. */
-    public synchronized MetricsEvent latestMetrics() {
+    public MetricsEvent latestMetrics() {
         return evaluation.latest();
     }
 
