@@ -33,6 +33,10 @@ public class EngramLifecycle {
 
     void onStart(@Observes StartupEvent event) {
         SettingsValidator.check(config);
+        if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
+            LOG.warn("The JVM runs without --add-modules jdk.incubator.vector: the CPU learner falls back to its scalar kernels, "
+                    + "about 4x slower. Start it with ./engram run, or add that flag to the java command line.");
+        }
         kafka.start();
         ingest.start(); // creates the topics first, retrying while the broker is unreachable
         LOG.info("Engram started: Kafka at {}, topics {}*", kafka.bootstrapServers(), config.topicPrefix());
