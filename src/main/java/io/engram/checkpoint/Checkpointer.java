@@ -90,12 +90,16 @@ public class Checkpointer {
             long created = in.readLong();
             Map<String, Long> offsets = Binary.longMap(in);
             loop.restoreCurrentTasks(Binary.stringMap(in));
-            publisher.restoreCounters(Binary.longMap(in));
+            Map<String, Long> counters = Binary.longMap(in);
+            publisher.restoreCounters(counters);
             int models = in.readInt();
             for (int i = 0; i < models; i++) {
                 String model = in.readUTF();
                 ContinualLearner learner = (ContinualLearner) learners.restore(model);
                 learner.readState(in, config.model().seed() + 1000 * (++restores) + created, loaded.get().formatVersion());
+                if (publisher.committedLatest(model) > counters.getOrDefault(model, 0L)) {
+                    learner.dropPendingTriggers(); // answered by a version committed after this checkpoint
+                }
             }
             Map<TopicPartition, Long> positions = new HashMap<>();
             offsets.forEach((key, offset) -> {

@@ -147,8 +147,10 @@ public final class ContinualLearner implements Learner {
         }
         listener.consolidated(model, task, report);
         MetricsEvent event = evaluation.taskEnded(index, core.network(), trained, taskLoss);
-        pendingEvents.add(event);
-        trigger("task_end:" + task);
+        if (!versions.replaying()) { // a replayed task end's event and version were committed before
+            pendingEvents.add(event);
+            trigger("task_end:" + task);
+        }
         LOG.info("Model {}: task {} ended after {} train examples; consolidated on {} samples in {} ms; ACC {} forgetting {}",
                 model, task, trained, report.samples(), Math.round(report.seconds() * 1000),
                 event.figures().get("acc"), event.figures().get("forgetting"));
@@ -157,11 +159,19 @@ public final class ContinualLearner implements Learner {
     @Override
     public synchronized void publish() {
         record(null, core.flush());
+        if (!core.network().isFinite()) {
+            throw new DivergedException("model " + model + " diverged on its last steps before a publish record: "
+                    + "its weights are no longer finite");
+        }
         publishes++;
         trigger("publish");
     }
 
+    /** Records a version trigger, unless the record raising it is replayed (its version was committed before). */
     private void trigger(String trigger) {
+        if (versions.replaying()) {
+            return;
+        }
         if (pendingTriggers.size() < ModelSnapshot.MAX_FOLDED) {
             pendingTriggers.add(trigger);
         } else {
@@ -241,6 +251,15 @@ public final class ContinualLearner implements Learner {
     }
 
     /** Reads a state written in checkpoint format {@code format} (1: without pending version triggers). */
+    /**
+     * Forgets version triggers restored from a checkpoint: a version committed after that
+     * checkpoint answered them (a version answers every pending trigger).
+     */
+    public synchronized void dropPendingTriggers() {
+        pendingTriggers.clear();
+        pendingCount = 0;
+    }
+
     public synchronized void readState(java.io.DataInputStream in, long seed, int format) throws java.io.IOException {
         List<String> readTasks = io.engram.checkpoint.Binary.strings(in);
         tasks.clear();

@@ -11,6 +11,15 @@ public interface VersionSink {
      */
     long publish(ModelSnapshot snapshot, MetricsEvent metrics);
 
+    /**
+     * True while the records being handled are replayed after a restart or rollback: their
+     * outputs (versions, metrics events) were committed before, so triggers they raise are not
+     * answered again.
+     */
+    default boolean replaying() {
+        return false;
+    }
+
     /** Publishes nothing. */
     VersionSink NONE = (snapshot, metrics) -> 0;
 }

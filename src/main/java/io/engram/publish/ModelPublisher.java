@@ -155,6 +155,16 @@ public class ModelPublisher implements VersionSink {
     }
 
     @Override
+    public boolean replaying() {
+        return kafka.outbox().suppressed();
+    }
+
+    /** The newest committed version of a model (Kafka's), 0 when none. */
+    public long committedLatest(String model) {
+        return committedLatest.getOrDefault(model, 0L);
+    }
+
+    @Override
     public long publish(ModelSnapshot snapshot, MetricsEvent metrics) {
         String model = snapshot.model();
         Outbox outbox = kafka.outbox();
