@@ -26,14 +26,16 @@ public final class ModelCatalog {
     public static final class Entry {
         private final JsonNode manifest;
         private final byte[] artifact;
+        private final Map<String, byte[]> artifacts;
         private final long version;
         private volatile float[] parameters;
         private volatile MlpSpec spec;
 
-        Entry(long version, JsonNode manifest, byte[] artifact, MlpSpec spec, float[] parameters) {
+        Entry(long version, JsonNode manifest, Map<String, byte[]> artifacts, MlpSpec spec, float[] parameters) {
             this.version = version;
             this.manifest = manifest;
-            this.artifact = artifact;
+            this.artifacts = Map.copyOf(artifacts);
+            this.artifact = artifacts.get(Artifacts.FORMAT);
             this.spec = spec;
             this.parameters = parameters;
         }
@@ -52,6 +54,17 @@ public final class ModelCatalog {
 
         public String sha256() {
             return manifest.path("artifact").path("sha256").asText();
+        }
+
+        /** The artifact of one format ({@code dl4j-multilayernetwork-zip}, {@code onnx}), or null when this version has none. */
+        public byte[] artifact(String format) {
+            return artifacts.get(format);
+        }
+
+        /** The SHA-256 of one format's artifact, as the manifest lists it. */
+        public String sha256(String format) {
+            JsonNode entry = ModelTopics.artifactEntry(manifest, format);
+            return entry == null ? null : entry.path("sha256").asText();
         }
 
         /** Class probabilities of x under this version. */
@@ -87,7 +100,12 @@ public final class ModelCatalog {
     }
 
     static Entry entry(long version, JsonNode manifest, byte[] artifact, MlpSpec spec, float[] parameters) {
-        return new Entry(version, manifest, artifact, spec, parameters);
+        return entry(version, manifest, Map.of(Artifacts.FORMAT, artifact), spec, parameters);
+    }
+
+    /** An entry with its artifacts by format (the DL4J zip at least). */
+    static Entry entry(long version, JsonNode manifest, Map<String, byte[]> artifacts, MlpSpec spec, float[] parameters) {
+        return new Entry(version, manifest, artifacts, spec, parameters);
     }
 
     public void alias(String model, String alias, long version) {

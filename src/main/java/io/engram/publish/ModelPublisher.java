@@ -77,7 +77,7 @@ public class ModelPublisher implements VersionSink {
             long version = value.path("version").asLong();
             try {
                 byte[] artifact = ModelTopics.assemble(value, chunks);
-                catalog.add(model, ModelCatalog.entry(version, value, artifact, null, null));
+                catalog.add(model, ModelCatalog.entry(version, value, loadArtifacts(value, chunks, artifact), null, null));
                 lastVersion.merge(model, version, Math::max);
                 loaded++;
             } catch (ModelTopics.ArtifactMismatchException ex) {
@@ -89,6 +89,23 @@ public class ModelPublisher implements VersionSink {
         if (loaded > 0) {
             LOG.info("Loaded {} published versions from {}", loaded, kafka.topics().models());
         }
+    }
+
+    /** The DL4J zip and every other format of the manifest whose chunks are intact (a broken one is left out with a warning). */
+    private static Map<String, byte[]> loadArtifacts(JsonNode manifest, Map<String, byte[]> chunks, byte[] dl4j) {
+        Map<String, byte[]> artifacts = new LinkedHashMap<>();
+        artifacts.put(Artifacts.FORMAT, dl4j);
+        for (String format : ModelTopics.formats(manifest)) {
+            if (!format.equals(Artifacts.FORMAT)) {
+                try {
+                    artifacts.put(format, ModelTopics.assemble(manifest, chunks, format));
+                } catch (ModelTopics.ArtifactMismatchException e) {
+                    LOG.warn("Version {} of model {}: its {} artifact is not usable: {}", manifest.path("version").asLong(),
+                            manifest.path("model").asText(), format, e.getMessage());
+                }
+            }
+        }
+        return artifacts;
     }
 
     /** The version counters, for checkpoints. */
@@ -128,11 +145,15 @@ public class ModelPublisher implements VersionSink {
 
         byte[] artifact = artifact(snapshot);
         List<byte[]> chunks = Artifacts.chunks(artifact, config.publish().chunkBytes());
-        Map<String, Object> manifest = manifest(snapshot, version, parent, artifact, chunks.size(), stamped);
-        for (int i = 0; i < chunks.size(); i++) {
-            outbox.send(new ProducerRecord<>(kafka.topics().modelChunks(), Artifacts.utf8(Artifacts.chunkKey(model, version, i)),
-                    chunks.get(i)));
-        }
+        Map<String, byte[]> artifacts = artifacts(snapshot, version, artifact);
+        Map<String, Object> manifest = manifest(snapshot, version, parent, artifacts, stamped);
+        artifacts.forEach((format, bytes) -> {
+            List<byte[]> formatChunks = Artifacts.chunks(bytes, config.publish().chunkBytes());
+            for (int i = 0; i < formatChunks.size(); i++) {
+                outbox.send(new ProducerRecord<>(kafka.topics().modelChunks(),
+                        Artifacts.utf8(Artifacts.chunkKey(model, version, format, i)), formatChunks.get(i)));
+            }
+        });
         byte[] manifestBytes = bytes(manifest);
         outbox.send(new ProducerRecord<>(kafka.topics().models(), Artifacts.utf8(Artifacts.manifestKey(model, version)), manifestBytes));
         outbox.send(alias(model, "latest", version));
@@ -144,7 +165,7 @@ public class ModelPublisher implements VersionSink {
         JsonNode manifestJson = ModelTopics.json(manifestBytes);
         outbox.afterCommit(() -> {
             versionGauge(model).set(version);
-            catalog.add(model, ModelCatalog.entry(version, manifestJson, artifact, snapshot.spec(), snapshot.parameters()));
+            catalog.add(model, ModelCatalog.entry(version, manifestJson, artifacts, snapshot.spec(), snapshot.parameters()));
             catalog.alias(model, "latest", version);
             if (stable) {
                 catalog.alias(model, "stable", version);
@@ -187,8 +208,26 @@ public class ModelPublisher implements VersionSink {
         return out.toByteArray();
     }
 
-    private Map<String, Object> manifest(ModelSnapshot s, long version, Long parent, byte[] artifact, int chunks,
+    /** The version's artifacts by format: the DL4J zip first, then its ONNX model. */
+    private Map<String, byte[]> artifacts(ModelSnapshot snapshot, long version, byte[] dl4j) {
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("model", snapshot.model());
+        metadata.put("version", Long.toString(version));
+        metadata.put("input_name", OnnxExport.INPUT);
+        metadata.put("output_name", OnnxExport.OUTPUT);
+        metadata.put("input_size", Integer.toString(snapshot.spec().inputSize()));
+        metadata.put("labels", new String(bytes(config.model().labels()), java.nio.charset.StandardCharsets.UTF_8));
+        config.model().features().ifPresent(f -> metadata.put("features", new String(bytes(f), java.nio.charset.StandardCharsets.UTF_8)));
+        Map<String, byte[]> artifacts = new LinkedHashMap<>();
+        artifacts.put(Artifacts.FORMAT, dl4j);
+        artifacts.put(Artifacts.ONNX, OnnxExport.write(snapshot.spec(), snapshot.parameters(), metadata));
+        return artifacts;
+    }
+
+    private Map<String, Object> manifest(ModelSnapshot s, long version, Long parent, Map<String, byte[]> artifacts,
             MetricsEvent metrics) {
+        byte[] artifact = artifacts.get(Artifacts.FORMAT);
+        int chunks = Artifacts.chunks(artifact, config.publish().chunkBytes()).size();
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("model", s.model());
         m.put("version", version);
@@ -205,6 +244,7 @@ public class ModelPublisher implements VersionSink {
         a.put("chunks", chunks);
         a.put("chunk_bytes", config.publish().chunkBytes());
         m.put("artifact", a);
+        m.put("artifacts", Artifacts.describe(artifacts, config.publish().chunkBytes()));
         m.put("architecture", architecture(s.spec()));
         Map<String, Object> training = new LinkedHashMap<>(s.training());
         Object method = training.remove("method");

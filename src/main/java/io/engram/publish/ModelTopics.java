@@ -70,25 +70,41 @@ public final class ModelTopics {
     }
 
     /**
-     * Rebuilds and verifies an artifact from its chunks: every index 0..chunks−1 present, total
+     * Rebuilds and verifies the DL4J artifact from its chunks: every index 0..chunks−1 present, total
      * size and SHA-256 as the manifest says.
      *
      * @throws ArtifactMismatchException with a message naming what differs
      */
     public static byte[] assemble(JsonNode manifest, Map<String, byte[]> chunkRecords) {
+        return assemble(manifest, chunkRecords, Artifacts.FORMAT);
+    }
+
+    /**
+     * Rebuilds and verifies the artifact of one format ({@code artifact}, or the entry of the
+     * manifest's {@code artifacts} list with that format) from its chunks.
+     *
+     * @throws ArtifactMismatchException when the manifest lists no such format, or with a message
+     *         naming what differs
+     */
+    public static byte[] assemble(JsonNode manifest, Map<String, byte[]> chunkRecords, String format) {
         String model = manifest.get("model").asText();
         long version = manifest.get("version").asLong();
-        JsonNode artifact = manifest.get("artifact");
+        JsonNode artifact = artifactEntry(manifest, format);
+        if (artifact == null) {
+            throw new ArtifactMismatchException("version " + version + " of model " + model + " has no " + format
+                    + " artifact; its manifest lists " + formats(manifest));
+        }
         int chunks = artifact.get("chunks").asInt();
         Map<Integer, byte[]> byIndex = new TreeMap<>();
-        String prefix = model + ":" + version + ":";
+        String prefix = format.equals(Artifacts.FORMAT) ? model + ":" + version + ":" : model + ":" + version + ":" + format + ":";
         chunkRecords.forEach((key, value) -> {
-            if (key.startsWith(prefix)) {
+            if (key.startsWith(prefix) && key.length() > prefix.length()
+                    && key.substring(prefix.length()).chars().allMatch(Character::isDigit)) {
                 byIndex.put(Integer.parseInt(key.substring(prefix.length())), value);
             }
         });
         if (byIndex.size() != chunks || (chunks > 0 && !byIndex.containsKey(chunks - 1))) {
-            throw new ArtifactMismatchException("version " + version + " of model " + model + " has " + chunks
+            throw new ArtifactMismatchException("version " + version + " of model " + model + " has " + chunks + " " + format
                     + " chunks in its manifest, found " + byIndex.size() + " on the chunk topic (indices " + byIndex.keySet() + ")");
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
@@ -99,14 +115,36 @@ public final class ModelTopics {
         long expectedBytes = artifact.get("bytes").asLong();
         if (bytes.length != expectedBytes) {
             throw new ArtifactMismatchException("version " + version + " of model " + model + ": expected " + expectedBytes
-                    + " bytes, the chunks hold " + bytes.length);
+                    + " bytes of " + format + ", the chunks hold " + bytes.length);
         }
         String sha = Artifacts.sha256(bytes);
         if (!sha.equals(artifact.get("sha256").asText())) {
-            throw new ArtifactMismatchException("version " + version + " of model " + model + ": SHA-256 mismatch, manifest says "
-                    + artifact.get("sha256").asText() + ", the chunks hash to " + sha + " (a chunk is corrupt or missing)");
+            throw new ArtifactMismatchException("version " + version + " of model " + model + ": " + format
+                    + " SHA-256 mismatch, manifest says " + artifact.get("sha256").asText() + ", the chunks hash to " + sha
+                    + " (a chunk is corrupt or missing)");
         }
         return bytes;
+    }
+
+    /** The manifest's description of one format's artifact, or null when it has none. */
+    public static JsonNode artifactEntry(JsonNode manifest, String format) {
+        for (JsonNode a : manifest.path("artifacts")) {
+            if (format.equals(a.path("format").asText())) {
+                return a;
+            }
+        }
+        JsonNode artifact = manifest.path("artifact");
+        return format.equals(artifact.path("format").asText(Artifacts.FORMAT)) && artifact.has("chunks") ? artifact : null;
+    }
+
+    /** The formats a manifest lists. */
+    public static List<String> formats(JsonNode manifest) {
+        java.util.LinkedHashSet<String> formats = new java.util.LinkedHashSet<>();
+        if (manifest.has("artifact")) {
+            formats.add(manifest.path("artifact").path("format").asText(Artifacts.FORMAT));
+        }
+        manifest.path("artifacts").forEach(a -> formats.add(a.path("format").asText()));
+        return List.copyOf(formats);
     }
 
     /** An artifact rebuilt from Kafka differs from its manifest. */
