@@ -323,7 +323,7 @@ public final class IngestLoop implements Runnable {
             metrics.rejected(rejection.reason());
             return;
         }
-        IngestRecord decoded = decoder.decode(record.key(), record.value());
+        IngestRecord decoded = decoder.decode(record.key(), record.value(), AvroRecords.isAvro(record.headers()));
         if (decoded instanceof Example example) {
             Learner learner = learners.forModel(example.model());
             if (example.split() == Example.Split.TRAIN) {

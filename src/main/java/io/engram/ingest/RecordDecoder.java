@@ -50,6 +50,7 @@ public final class RecordDecoder {
     private final JsonSchema controlSchema;
     private final ModelShape shape;
     private final int maxRecordBytes;
+    private final AvroRecords avroReader = new AvroRecords();
 
     /**
      * What a record must fit.
@@ -75,9 +76,22 @@ public final class RecordDecoder {
     private final Map<String, Integer> featureIndex;
     private final Map<String, Integer> labelIndex;
 
-    /** Decodes one record; {@code key} and {@code value} may be null. */
+    /** Decodes one JSON record; {@code key} and {@code value} may be null. */
     public IngestRecord decode(byte[] key, byte[] value) {
+        return decode(key, value, false);
+    }
+
+    /**
+     * Decodes one record: Avro binary of schemas/example.avsc when {@code avro} (the record's
+     * {@code content-type} header, {@link AvroRecords#isAvro}), JSON otherwise. Bad Avro is
+     * rejected as {@code invalid_json} is for JSON: the value cannot be parsed in its format.
+     */
+    public IngestRecord decode(byte[] key, byte[] value, boolean avro) {
         String model = key == null || key.length == 0 ? DEFAULT_MODEL : new String(key, StandardCharsets.UTF_8);
+        if ((value == null || value.length == 0) && avro) {
+            return new Rejection(model, RejectReason.INVALID_JSON,
+                    "Expected Avro binary of schemas/example.avsc (header content-type: application/avro), found an empty record value.", null);
+        }
         if (value == null || value.length == 0) {
             return new Rejection(model, RejectReason.INVALID_JSON,
                     "Expected a JSON object, found an empty record value.", null);
@@ -89,7 +103,10 @@ public final class RecordDecoder {
         JsonNode root;
         DenseX dense = new DenseX();
         try {
-            root = read(value, dense);
+            root = avro ? avroReader.read(value, dense) : read(value, dense);
+        } catch (AvroRecords.InvalidAvroException e) {
+            return new Rejection(model, RejectReason.INVALID_JSON, "Expected Avro binary of schemas/example.avsc (header content-type: "
+                    + "application/avro), but " + e.getMessage() + ".", null);
         } catch (JsonProcessingException e) {
             return new Rejection(model, RejectReason.INVALID_JSON,
                     "Expected a JSON object, but the value is not valid JSON: " + e.getOriginalMessage() + ".", null);
@@ -205,7 +222,7 @@ public final class RecordDecoder {
      * and through per-item schema validation costs several times a training step. The tree keeps
      * a one-number stand-in for {@code x}, so the schema still checks that it is a non-empty array.
      */
-    private static final class DenseX {
+    static final class DenseX {
         boolean present;
         double[] values = new double[0];
         int count;
