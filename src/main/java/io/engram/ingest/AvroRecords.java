@@ -99,6 +99,9 @@ public final class AvroRecords {
                 dense.count = 0;
                 dense.notNumberAt = -1;
                 for (long n = in.readArrayStart(); n != 0; n = in.arrayNext()) {
+                    if (n <= value.length / Float.BYTES) {
+                        dense.reserve((int) n); // a larger count cannot be read from this record and fails below
+                    }
                     for (long i = 0; i < n; i++) {
                         dense.add(in.readFloat());
                     }

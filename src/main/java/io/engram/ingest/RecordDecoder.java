@@ -228,6 +228,13 @@ public final class RecordDecoder {
         int count;
         int notNumberAt = -1;
 
+        /** Room for {@code more} values beyond those held (a count declared by the record, bounded by the caller). */
+        void reserve(int more) {
+            if (count + more > values.length) {
+                values = java.util.Arrays.copyOf(values, count + more);
+            }
+        }
+
         void add(double v) {
             if (count == values.length) {
                 values = java.util.Arrays.copyOf(values, Math.max(16, values.length * 2));
