@@ -39,6 +39,11 @@ public final class Artifacts {
         return chunks;
     }
 
+    /** How many records {@link #chunks} makes of {@code bytes} bytes: at least one, as an empty artifact is one empty chunk. */
+    public static int chunkCount(long bytes, int chunkBytes) {
+        return (int) Math.max(1, (bytes + chunkBytes - 1) / chunkBytes);
+    }
+
     /** {@code <model>:<version>} on engram.models. */
     public static String manifestKey(String model, long version) {
         return model + ":" + version;
@@ -73,7 +78,7 @@ public final class Artifacts {
             a.put("format", format);
             a.put("bytes", bytes.length);
             a.put("sha256", sha256(bytes));
-            a.put("chunks", chunks(bytes, chunkBytes).size());
+            a.put("chunks", chunkCount(bytes.length, chunkBytes));
             list.add(a);
         });
         return list;

@@ -227,7 +227,7 @@ public class ModelPublisher implements VersionSink {
     private Map<String, Object> manifest(ModelSnapshot s, long version, Long parent, Map<String, byte[]> artifacts,
             MetricsEvent metrics) {
         byte[] artifact = artifacts.get(Artifacts.FORMAT);
-        int chunks = Artifacts.chunks(artifact, config.publish().chunkBytes()).size();
+        int chunks = Artifacts.chunkCount(artifact.length, config.publish().chunkBytes());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("model", s.model());
         m.put("version", version);

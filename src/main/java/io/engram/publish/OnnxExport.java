@@ -26,8 +26,8 @@ import org.tribuo.util.onnx.ONNXRef;
  *
  * <p>Implementation notes: opset {@value #OPSET} (IR version {@value #IR_VERSION}). The operators
  * used were last changed in opset 13 (Gemm, Softmax, Tanh, Sigmoid) and 14 (Relu, which only added
- * bfloat16), so any opset from 14 up gives them the same meaning; 17 is the newest that every ONNX
- * Runtime from 1.12 and the common converters read. Tribuo's operator set has no {@code Relu} or
+ * bfloat16), so any opset from 14 up gives them the same meaning; 17 (IR 8) is read by ONNX Runtime
+ * from 1.12 on, older than the newest opsets that only recent runtimes load. Tribuo's operator set has no {@code Relu} or
  * {@code Tanh}: {@link Hidden} adds them through Tribuo's {@link ONNXOperator} interface.
  */
 public final class OnnxExport {
