@@ -5,6 +5,7 @@ import io.engram.evaluate.MetricsEvent;
 import io.engram.learn.ContinualLearner;
 import io.engram.learn.Learner;
 import io.engram.learn.LearnerRegistry;
+import io.engram.publish.Artifacts;
 import io.engram.publish.ModelCatalog;
 import io.engram.publish.ModelPublisher;
 import io.engram.publish.ModelTopics;
@@ -80,21 +81,36 @@ public class ModelsResource {
 
     @GET
     @Path("{model}/versions/{version}/artifact")
-    @Produces({"application/zip", MediaType.APPLICATION_JSON})
-    @Operation(summary = "The artifact bytes (DL4J model zip), ETag = SHA-256")
+    @Produces({"application/zip", MediaType.APPLICATION_OCTET_STREAM, MediaType.APPLICATION_JSON})
+    @Operation(summary = "The artifact bytes, ETag = SHA-256: the DL4J model zip, or with format=onnx the ONNX model")
     public Response artifact(@PathParam("model") String model, @PathParam("version") String version,
-            @HeaderParam("If-None-Match") String ifNoneMatch) {
+            @QueryParam("format") String format, @HeaderParam("If-None-Match") String ifNoneMatch) {
+        String which = format == null || format.isEmpty() ? Artifacts.FORMAT : format;
+        if (!which.equals(Artifacts.FORMAT) && !which.equals(Artifacts.ONNX)) {
+            return ApiError.of(Response.Status.BAD_REQUEST, "unknown_format", "Expected format " + Artifacts.FORMAT + " (the default) or "
+                    + Artifacts.ONNX + ", found '" + (which.length() > 64 ? which.substring(0, 64) + "..." : which) + "'.");
+        }
         ModelCatalog.Entry entry = find(model, version);
         if (entry == null) {
             return missing(model, version);
         }
-        EntityTag tag = new EntityTag(entry.sha256());
-        if (ifNoneMatch != null && ifNoneMatch.replace("\"", "").equals(entry.sha256())) {
-            return Response.notModified(tag).build();
+        if (!entry.formats().contains(which)) {
+            return ApiError.of(Response.Status.NOT_FOUND, "unknown_format", "Version " + entry.version() + " of model '" + model
+                    + "' has no " + which + " artifact (published before ONNX export); its manifest lists " + entry.formats() + ".");
         }
-        byte[] artifact = fromKafka(model, version, entry::artifact);
-        return Response.ok(artifact, "application/zip").tag(tag)
-                .header("Content-Disposition", "attachment; filename=\"" + model + "-" + entry.version() + ".zip\"")
+        String sha = entry.sha256(which);
+        if (sha != null && ifNoneMatch != null && ifNoneMatch.replace("\"", "").equals(sha)) {
+            return Response.notModified(new EntityTag(sha)).build();
+        }
+        byte[] bytes = fromKafka(model, version, () -> entry.artifact(which)); // verified against sha when read from Kafka
+        if (bytes == null) {
+            return ApiError.of(Response.Status.NOT_FOUND, "unknown_format", "Version " + entry.version() + " of model '" + model
+                    + "' holds no " + which + " artifact; its manifest lists " + entry.formats() + ".");
+        }
+        EntityTag tag = new EntityTag(sha == null ? Artifacts.sha256(bytes) : sha);
+        boolean onnx = which.equals(Artifacts.ONNX);
+        return Response.ok(bytes, onnx ? MediaType.APPLICATION_OCTET_STREAM : "application/zip").tag(tag)
+                .header("Content-Disposition", "attachment; filename=\"" + model + "-" + entry.version() + (onnx ? ".onnx" : ".zip") + "\"")
                 .header("X-Engram-Version", entry.version()).build();
     }
 

@@ -29,11 +29,14 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * learner-only throughput bench. Phase 1: a backlog of permuted Fashion-MNIST train examples is
  * produced, then the time from the first example learned to the last gives the service's rate.
  * Phase 2: the same count is produced at 80% of that rate while the committed lag is sampled.
+ * {@code --format avro} sends the same examples as Avro binary of schemas/example.avsc (header
+ * content-type: application/avro) instead of JSON.
  */
 public final class EndToEnd {
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static List<org.apache.kafka.common.header.Header> headers = List.of();
 
     private EndToEnd() {
     }
@@ -62,6 +65,18 @@ public final class EndToEnd {
                 records.add(b.append("]}").toString().getBytes(StandardCharsets.UTF_8));
             }
         }
+        boolean avro = o.getOrDefault("format", "json").equals("avro");
+        if (avro) {
+            List<byte[]> encoded = new ArrayList<>(records.size());
+            for (byte[] record : records) {
+                encoded.add(io.engram.ingest.AvroRecords.encode(JSON.readTree(record)));
+            }
+            records = encoded;
+        }
+        headers = avro ? List.of(new org.apache.kafka.common.header.internals.RecordHeader(io.engram.ingest.AvroRecords.CONTENT_TYPE,
+                io.engram.ingest.AvroRecords.AVRO.getBytes(StandardCharsets.UTF_8))) : List.of();
+        System.err.printf("%d records, %s, %.0f bytes each on average%n", records.size(), avro ? "Avro" : "JSON",
+                records.stream().mapToLong(r -> r.length).average().orElse(0));
         List<Config> configs = List.of(
                 new Config("online-b10", Map.of("ENGRAM_LEARNER_METHOD", "online", "ENGRAM_LEARNER_BATCH_SIZE", "10")),
                 new Config("er-b10-r10", Map.of("ENGRAM_LEARNER_METHOD", "er", "ENGRAM_LEARNER_BATCH_SIZE", "10",
@@ -172,7 +187,7 @@ public final class EndToEnd {
                         Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
                     }
                 }
-                producer.send(new ProducerRecord<>("engram.examples", key, records.get(i)));
+                producer.send(new ProducerRecord<>("engram.examples", null, key, records.get(i), headers));
             }
             producer.flush();
         }

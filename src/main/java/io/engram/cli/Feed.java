@@ -20,6 +20,7 @@ import java.util.Map;
  *   ./engram feed --file records.jsonl [--model M]                  one Engram record (JSON) per line
  *   ./engram feed --csv data.csv --task T [--label-column y] [--split train]   numeric columns become x
  *   ./engram feed --benchmark permuted|rotated [--tasks N --per-task N --eval-per-task N]
+ *   --avro: send each record as Avro binary of schemas/example.avsc (header content-type: application/avro)
  *   common: --bootstrap HOST:PORT (or ENGRAM_KAFKA_BOOTSTRAP_SERVERS, default 127.0.0.1:9092),
  *           --topic (default engram.examples), --model (record key, default "default"), --rate N records/s
  * </pre>
@@ -30,7 +31,9 @@ public final class Feed {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> o = options(args);
+        List<String> arguments = new ArrayList<>(List.of(args));
+        boolean avro = arguments.remove("--avro");
+        Map<String, String> o = options(arguments.toArray(String[]::new));
         String bootstrap = o.getOrDefault("bootstrap", System.getenv().getOrDefault("ENGRAM_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"));
         KafkaClients clients = new KafkaClients(bootstrap, KafkaClients.passThrough(System.getenv().keySet(), System.getenv()::get), 10_000);
         String topic = o.getOrDefault("topic", "engram.examples");
@@ -49,13 +52,23 @@ public final class Feed {
             FashionMnist data = data();
             records = StreamProducer.records(data, stream(o, data), Integer.parseInt(o.getOrDefault("eval-per-task", "500")));
         } else {
-            System.err.println("usage: ./engram feed --file F | --csv F --task T | --benchmark permuted|rotated [options]; see README");
+            System.err.println("usage: ./engram feed --file F | --csv F --task T | --benchmark permuted|rotated [--avro] [options]; see README");
             System.exit(2);
             return;
         }
-        System.err.printf("Feeding %d records to %s at %s (key %s)%n", records.size(), topic, bootstrap, o.getOrDefault("model", "default"));
+        if (avro) {
+            try {
+                records = StreamProducer.toAvro(records);
+            } catch (IllegalArgumentException e) {
+                System.err.println("engram feed: " + e.getMessage());
+                System.exit(1);
+                return;
+            }
+        }
+        System.err.printf("Feeding %d records (%s) to %s at %s (key %s)%n", records.size(), avro ? "Avro" : "JSON", topic, bootstrap,
+                o.getOrDefault("model", "default"));
         StreamProducer.produce(clients, topic, o.getOrDefault("model", "default"), records,
-                Double.parseDouble(o.getOrDefault("rate", "0")), System.err);
+                Double.parseDouble(o.getOrDefault("rate", "0")), System.err, avro);
     }
 
     static Map<String, String> options(String[] args) {

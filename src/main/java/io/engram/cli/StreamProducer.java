@@ -60,11 +60,43 @@ final class StreamProducer {
     /** Produces every record with {@code key}; at most {@code ratePerSecond} records a second when positive. */
     static void produce(KafkaClients clients, String topic, String key, List<byte[]> records, double ratePerSecond, PrintStream progress)
             throws Exception {
+        produce(clients, topic, key, records, ratePerSecond, progress, false);
+    }
+
+    /**
+     * The JSON records as Avro binary of schemas/example.avsc.
+     *
+     * @throws IllegalArgumentException naming the record (1-based) that does not fit the schema
+     */
+    static List<byte[]> toAvro(List<byte[]> json) {
+        com.fasterxml.jackson.databind.ObjectMapper mapper = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+                .enable(com.fasterxml.jackson.core.json.JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS).build();
+        List<byte[]> avro = new ArrayList<>(json.size());
+        for (int i = 0; i < json.size(); i++) {
+            try {
+                avro.add(io.engram.ingest.AvroRecords.encode(mapper.readTree(json.get(i))));
+            } catch (java.io.IOException | IllegalArgumentException e) {
+                throw new IllegalArgumentException("record " + (i + 1) + " cannot be written as Avro: " + e.getMessage(), e);
+            }
+        }
+        return avro;
+    }
+
+    /**
+     * Produces every record with {@code key}, as Avro binary (header {@code content-type:
+     * application/avro}) when {@code avro}; at most {@code ratePerSecond} records a second when positive.
+     */
+    static void produce(KafkaClients clients, String topic, String key, List<byte[]> records, double ratePerSecond, PrintStream progress,
+            boolean avro) throws Exception {
         byte[] k = key.getBytes(StandardCharsets.UTF_8);
+        List<org.apache.kafka.common.header.Header> headers = avro
+                ? List.of(new org.apache.kafka.common.header.internals.RecordHeader(io.engram.ingest.AvroRecords.CONTENT_TYPE,
+                        io.engram.ingest.AvroRecords.AVRO.getBytes(StandardCharsets.UTF_8)))
+                : List.of();
         long start = System.nanoTime();
         try (KafkaProducer<byte[], byte[]> producer = clients.producer("engram-feed")) {
             for (int i = 0; i < records.size(); i++) {
-                producer.send(new ProducerRecord<>(topic, k, records.get(i)));
+                producer.send(new ProducerRecord<>(topic, null, k, records.get(i), headers));
                 if (ratePerSecond > 0) {
                     long due = start + (long) (i / ratePerSecond * 1e9);
                     long wait = due - System.nanoTime();

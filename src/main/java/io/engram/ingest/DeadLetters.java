@@ -34,6 +34,9 @@ final class DeadLetters {
         headers.add(TOPIC, utf8(original.topic()));
         headers.add(PARTITION, utf8(Integer.toString(original.partition())));
         headers.add(OFFSET, utf8(Long.toString(original.offset())));
+        if (original.headers() != null && original.headers().lastHeader(AvroRecords.CONTENT_TYPE) != null) {
+            headers.add(original.headers().lastHeader(AvroRecords.CONTENT_TYPE)); // the value's format travels with it
+        }
         outbox.send(new ProducerRecord<>(topic, null, original.key(), original.value(), headers));
     }
 

@@ -459,7 +459,7 @@ public final class IngestLoop implements Runnable {
                             + "so the learner was rolled back to its last checkpoint and the record set aside.", null));
             return;
         }
-        IngestRecord decoded = decoder.decode(record.key(), record.value());
+        IngestRecord decoded = decoder.decode(record.key(), record.value(), AvroRecords.isAvro(record.headers()));
         if (decoded instanceof Rejection rejection) {
             reject(record, rejection);
             return;

@@ -51,6 +51,7 @@ public final class RecordDecoder {
     private final JsonSchema controlSchema;
     private final ModelShape shape;
     private final int maxRecordBytes;
+    private final AvroRecords avroReader = new AvroRecords();
 
     /**
      * What a record must fit.
@@ -99,13 +100,26 @@ public final class RecordDecoder {
     private final Map<String, Integer> featureIndex;
     private final Map<String, Integer> labelIndex;
 
-    /** Decodes one record; {@code key} and {@code value} may be null. */
+    /** Decodes one JSON record; {@code key} and {@code value} may be null. */
     public IngestRecord decode(byte[] key, byte[] value) {
+        return decode(key, value, false);
+    }
+
+    /**
+     * Decodes one record: Avro binary of schemas/example.avsc when {@code avro} (the record's
+     * {@code content-type} header, {@link AvroRecords#isAvro}), JSON otherwise. Bad Avro is
+     * rejected as {@code invalid_json} is for JSON: the value cannot be parsed in its format.
+     */
+    public IngestRecord decode(byte[] key, byte[] value, boolean avro) {
         String model = key == null || key.length == 0 ? DEFAULT_MODEL : new String(key, StandardCharsets.UTF_8);
         if (!validModelId(model)) {
             return new Rejection(model, RejectReason.INVALID_MODEL_ID,
                     "Expected the record key (the model id) to be 1..128 characters of [A-Za-z0-9._-] (':' separates the parts "
                             + "of output keys), found '" + abbreviate(printable(model)) + "' (" + key.length + " bytes).", null);
+        }
+        if ((value == null || value.length == 0) && avro) {
+            return new Rejection(model, RejectReason.INVALID_JSON,
+                    "Expected Avro binary of schemas/example.avsc (header content-type: application/avro), found an empty record value.", null);
         }
         if (value == null || value.length == 0) {
             return new Rejection(model, RejectReason.INVALID_JSON,
@@ -118,7 +132,10 @@ public final class RecordDecoder {
         JsonNode root;
         DenseX dense = new DenseX();
         try {
-            root = read(value, dense);
+            root = avro ? avroReader.read(value, dense) : read(value, dense);
+        } catch (AvroRecords.InvalidAvroException e) {
+            return new Rejection(model, RejectReason.INVALID_JSON, "Expected Avro binary of schemas/example.avsc (header content-type: "
+                    + "application/avro), but " + e.getMessage() + ".", null);
         } catch (JsonProcessingException e) {
             return new Rejection(model, RejectReason.INVALID_JSON,
                     "Expected a JSON object, but the value is not valid JSON: " + e.getOriginalMessage() + ".", null);
@@ -237,11 +254,18 @@ public final class RecordDecoder {
      * and through per-item schema validation costs several times a training step. The tree keeps
      * a one-number stand-in for {@code x}, so the schema still checks that it is a non-empty array.
      */
-    private static final class DenseX {
+    static final class DenseX {
         boolean present;
         double[] values = new double[0];
         int count;
         int notNumberAt = -1;
+
+        /** Room for {@code more} values beyond those held (a count declared by the record, bounded by the caller). */
+        void reserve(int more) {
+            if (count + more > values.length) {
+                values = java.util.Arrays.copyOf(values, count + more);
+            }
+        }
 
         void add(double v) {
             if (count == values.length) {

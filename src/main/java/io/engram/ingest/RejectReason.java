@@ -4,7 +4,7 @@ import java.util.Locale;
 
 /** Why a record was dead-lettered; the lower-case name is the {@code engram.error.reason} header of docs/contract.md. */
 public enum RejectReason {
-    /** Not parseable as JSON (including binary data and an empty value). */
+    /** Not parseable as JSON (including binary data and an empty value), or, with header content-type application/avro, as Avro binary of schemas/example.avsc. */
     INVALID_JSON,
     /** JSON, but not shaped like an example or control record. */
     SCHEMA,

@@ -13,12 +13,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
 import java.util.TreeMap;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The published versions the service knows, for the HTTP endpoints: an index of version numbers
  * (the newest {@code listedVersions} per model, with each version's creation time), the aliases,
  * and a cache of the {@code cachedVersions} most recently used versions (manifest, and once asked
- * for, artifact bytes and one network for predictions). A version that is not cached is read from
+ * for, the artifact bytes of each format and one network for predictions). A version that is not cached is read from
  * Kafka on demand (one read at a time) and then cached. Filled from engram.models at start-up
  * and by the publisher after each committed version.
  */
@@ -34,32 +35,35 @@ public final class ModelCatalog {
         JsonNode manifest(String model, long version, long createdMillis);
 
         /**
-         * The verified artifact of a manifest.
+         * The artifact of one format of a manifest, verified against that format's size and SHA-256
+         * in the manifest.
          *
          * @throws ModelTopics.ArtifactMismatchException when its chunks do not rebuild it
          */
-        byte[] artifact(JsonNode manifest);
+        byte[] artifact(JsonNode manifest, String format);
     }
 
     /**
-     * One version: its manifest (JSON), its artifact bytes (read from Kafka on first use when the
-     * version was not published by this process), and one network for predictions, built on first use.
+     * One version: its manifest (JSON), the artifact bytes of each format it lists (read from Kafka
+     * on first use of that format when the version was not published by this process), and one
+     * network for predictions, built on first use.
      */
     public static final class Entry {
         private final JsonNode manifest;
         private final long version;
-        /** Reads the artifact when it is not held; null for versions published by this process. */
+        /** Reads an artifact when it is not held; null for versions published by this process. */
         private final ModelCatalog from;
-        private volatile byte[] artifact;
+        /** format → artifact bytes, those held so far. */
+        private final Map<String, byte[]> artifacts = new ConcurrentHashMap<>();
         private MlpSpec spec;
         private float[] parameters;
         private JvmMlp predictor;
 
-        Entry(long version, JsonNode manifest, byte[] artifact, MlpSpec spec, float[] parameters, ModelCatalog from) {
+        Entry(long version, JsonNode manifest, Map<String, byte[]> artifacts, MlpSpec spec, float[] parameters, ModelCatalog from) {
             this.from = from;
             this.version = version;
             this.manifest = manifest;
-            this.artifact = artifact;
+            this.artifacts.putAll(artifacts);
             this.spec = spec;
             this.parameters = parameters;
         }
@@ -73,26 +77,54 @@ public final class ModelCatalog {
         }
 
         /**
-         * The artifact bytes, read from Kafka (one read at a time in the catalog) when not held yet.
+         * The DL4J model zip, read from Kafka when not held yet.
          *
          * @throws ModelTopics.ArtifactMismatchException when its chunks do not rebuild it
          */
         public byte[] artifact() {
-            byte[] held = artifact;
-            if (held == null) {
-                synchronized (from.readLock) {
-                    held = artifact;
-                    if (held == null) {
-                        held = from.reader.artifact(manifest);
-                        artifact = held;
-                    }
+            byte[] zip = artifact(Artifacts.FORMAT);
+            if (zip == null) {
+                throw new ModelTopics.ArtifactMismatchException("version " + version + " has no " + Artifacts.FORMAT + " artifact");
+            }
+            return zip;
+        }
+
+        /**
+         * The artifact of one format ({@code dl4j-multilayernetwork-zip}, {@code onnx}); null when the
+         * manifest lists no such format. Read from Kafka (one read at a time in the catalog) when not
+         * held yet, and held from then on.
+         *
+         * @throws ModelTopics.ArtifactMismatchException when its chunks do not rebuild it
+         */
+        public byte[] artifact(String format) {
+            byte[] held = artifacts.get(format);
+            if (held != null || from == null || ModelTopics.artifactEntry(manifest, format) == null) {
+                return held;
+            }
+            synchronized (from.readLock) {
+                held = artifacts.get(format);
+                if (held == null) {
+                    held = from.reader.artifact(manifest, format);
+                    artifacts.put(format, held);
                 }
             }
             return held;
         }
 
+        /** The formats this version's manifest lists. */
+        public List<String> formats() {
+            return ModelTopics.formats(manifest);
+        }
+
+        /** The SHA-256 of the DL4J model zip, as the manifest lists it. */
         public String sha256() {
-            return manifest.path("artifact").path("sha256").asText();
+            return sha256(Artifacts.FORMAT);
+        }
+
+        /** The SHA-256 of one format's artifact, as the manifest lists it; null when it lists no such format. */
+        public String sha256(String format) {
+            JsonNode entry = ModelTopics.artifactEntry(manifest, format);
+            return entry == null || !entry.path("sha256").isTextual() ? null : entry.path("sha256").asText();
         }
 
         public int inputSize() {
@@ -191,7 +223,12 @@ public final class ModelCatalog {
 
     /** A version published by this process, with its artifact and parameters. */
     static Entry entry(long version, JsonNode manifest, byte[] artifact, MlpSpec spec, float[] parameters) {
-        return new Entry(version, manifest, artifact, spec, parameters, null);
+        return entry(version, manifest, Map.of(Artifacts.FORMAT, artifact), spec, parameters);
+    }
+
+    /** A version published by this process, with its artifacts by format (the DL4J zip at least) and parameters. */
+    static Entry entry(long version, JsonNode manifest, Map<String, byte[]> artifacts, MlpSpec spec, float[] parameters) {
+        return new Entry(version, manifest, artifacts, spec, parameters, null);
     }
 
     public synchronized void alias(String model, String alias, long version) {
@@ -277,7 +314,7 @@ public final class ModelCatalog {
             if (manifest == null) {
                 return null;
             }
-            Entry read = new Entry(number, manifest, null, null, null, this);
+            Entry read = new Entry(number, manifest, Map.of(), null, null, this);
             synchronized (this) {
                 cache.put(new Key(model, number), read);
             }

@@ -29,8 +29,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Publishes model versions through the outbox, so a version is committed with the offsets it was
- * built from: the artifact (a DL4J model zip) in chunks on engram.model-chunks, the manifest on
- * engram.models, the alias records {@code <model>:@latest} and, when the guard passes,
+ * built from: the artifacts (a DL4J model zip, and its ONNX model beside it) in chunks on
+ * engram.model-chunks, the manifest on engram.models, the alias records {@code <model>:@latest} and, when the guard passes,
  * {@code <model>:@stable}. Versions are 1, 2, 3 … per model, each with its parent.
  */
 @ApplicationScoped
@@ -66,8 +66,8 @@ public class ModelPublisher implements VersionSink {
             }
 
             @Override
-            public byte[] artifact(JsonNode manifest) {
-                return ModelTopics.readArtifact(kafka.clients(), kafka.topics(), manifest, skipped);
+            public byte[] artifact(JsonNode manifest, String format) {
+                return ModelTopics.readArtifact(kafka.clients(), kafka.topics(), manifest, format, skipped);
             }
         });
     }
@@ -179,12 +179,15 @@ public class ModelPublisher implements VersionSink {
         MetricsEvent stamped = metrics.withVersion(version);
 
         byte[] artifact = artifact(snapshot);
-        List<byte[]> chunks = Artifacts.chunks(artifact, config.publish().chunkBytes());
-        Map<String, Object> manifest = manifest(snapshot, version, parent, artifact, chunks.size(), stamped);
-        for (int i = 0; i < chunks.size(); i++) {
-            outbox.send(new ProducerRecord<>(kafka.topics().modelChunks(), Artifacts.utf8(Artifacts.chunkKey(model, version, i)),
-                    chunks.get(i)));
-        }
+        Map<String, byte[]> artifacts = artifacts(snapshot, version, artifact);
+        Map<String, Object> manifest = manifest(snapshot, version, parent, artifacts, stamped);
+        artifacts.forEach((format, bytes) -> {
+            List<byte[]> formatChunks = Artifacts.chunks(bytes, config.publish().chunkBytes());
+            for (int i = 0; i < formatChunks.size(); i++) {
+                outbox.send(new ProducerRecord<>(kafka.topics().modelChunks(),
+                        Artifacts.utf8(Artifacts.chunkKey(model, version, format, i)), formatChunks.get(i)));
+            }
+        });
         byte[] manifestBytes = bytes(manifest);
         outbox.send(new ProducerRecord<>(kafka.topics().models(), Artifacts.utf8(Artifacts.manifestKey(model, version)), manifestBytes));
         outbox.send(alias(model, "latest", version));
@@ -197,15 +200,16 @@ public class ModelPublisher implements VersionSink {
         outbox.afterCommit(() -> {
             committedLatest.merge(model, version, Math::max);
             versionGauge(model).set(version);
-            catalog.add(model, ModelCatalog.entry(version, manifestJson, artifact, snapshot.spec(), snapshot.parameters()));
+            catalog.add(model, ModelCatalog.entry(version, manifestJson, artifacts, snapshot.spec(), snapshot.parameters()));
             catalog.alias(model, "latest", version);
             if (stable) {
                 catalog.alias(model, "stable", version);
             }
         });
         outbox.afterAbort(() -> lastVersion.computeIfPresent(model, (m, v) -> v == version ? version - 1 : v));
-        LOG.info("Model {}: version {} ({}, {} bytes in {} chunks){}", model, version, snapshot.trigger(), artifact.length,
-                chunks.size(), stable ? ", promoted to stable" : ", not promoted: " + guard.explain(stamped));
+        LOG.info("Model {}: version {} ({}, {} bytes in {} chunks, ONNX {} bytes){}", model, version, snapshot.trigger(),
+                artifact.length, Artifacts.chunkCount(artifact.length, config.publish().chunkBytes()), artifacts.get(Artifacts.ONNX).length,
+                stable ? ", promoted to stable" : ", not promoted: " + guard.explain(stamped));
         return version;
     }
 
@@ -240,8 +244,26 @@ public class ModelPublisher implements VersionSink {
         return out.toByteArray();
     }
 
-    private Map<String, Object> manifest(ModelSnapshot s, long version, Long parent, byte[] artifact, int chunks,
+    /** The version's artifacts by format: the DL4J zip first, then its ONNX model. */
+    private Map<String, byte[]> artifacts(ModelSnapshot snapshot, long version, byte[] dl4j) {
+        Map<String, String> metadata = new LinkedHashMap<>();
+        metadata.put("model", snapshot.model());
+        metadata.put("version", Long.toString(version));
+        metadata.put("input_name", OnnxExport.INPUT);
+        metadata.put("output_name", OnnxExport.OUTPUT);
+        metadata.put("input_size", Integer.toString(snapshot.spec().inputSize()));
+        metadata.put("labels", new String(bytes(config.model().labels()), java.nio.charset.StandardCharsets.UTF_8));
+        config.model().features().ifPresent(f -> metadata.put("features", new String(bytes(f), java.nio.charset.StandardCharsets.UTF_8)));
+        Map<String, byte[]> artifacts = new LinkedHashMap<>();
+        artifacts.put(Artifacts.FORMAT, dl4j);
+        artifacts.put(Artifacts.ONNX, OnnxExport.write(snapshot.spec(), snapshot.parameters(), metadata));
+        return artifacts;
+    }
+
+    private Map<String, Object> manifest(ModelSnapshot s, long version, Long parent, Map<String, byte[]> artifacts,
             MetricsEvent metrics) {
+        byte[] artifact = artifacts.get(Artifacts.FORMAT);
+        int chunks = Artifacts.chunkCount(artifact.length, config.publish().chunkBytes());
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("model", s.model());
         m.put("version", version);
@@ -262,6 +284,7 @@ public class ModelPublisher implements VersionSink {
         a.put("chunks", chunks);
         a.put("chunk_bytes", config.publish().chunkBytes());
         m.put("artifact", a);
+        m.put("artifacts", Artifacts.describe(artifacts, config.publish().chunkBytes()));
         m.put("architecture", architecture(s.spec()));
         Map<String, Object> training = new LinkedHashMap<>(s.training());
         Object method = training.remove("method");

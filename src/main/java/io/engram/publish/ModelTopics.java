@@ -119,16 +119,24 @@ public final class ModelTopics {
     }
 
     /**
-     * Reads the verified artifact of a manifest back from engram.model-chunks, from a little
-     * before the manifest's creation time, and from the beginning only when that does not
-     * rebuild it. Records under the version's chunk prefix that are not its chunks are skipped and counted.
+     * Reads the verified artifact of one format of a manifest back from engram.model-chunks (its
+     * size and SHA-256 as the manifest's entry for that format says), from a little before the
+     * manifest's creation time, and from the beginning only when that does not rebuild it. Records
+     * under the version's chunk prefix that are neither its chunks nor those of another format the
+     * manifest lists are skipped and counted.
      *
-     * @throws ArtifactMismatchException when its chunks do not rebuild the manifest's artifact
+     * @throws ArtifactMismatchException when the manifest lists no such format or its chunks do not rebuild it
      */
-    public static byte[] readArtifact(KafkaClients clients, Topics topics, JsonNode manifest, SkippedRecords skips) {
+    public static byte[] readArtifact(KafkaClients clients, Topics topics, JsonNode manifest, String format, SkippedRecords skips) {
         String model = manifest.path("model").asText();
         long version = manifest.path("version").asLong();
-        int chunks = manifest.path("artifact").path("chunks").asInt();
+        JsonNode entry = artifactEntry(manifest, format);
+        if (entry == null) {
+            throw new ArtifactMismatchException("version " + version + " of model " + model + " has no " + format
+                    + " artifact; its manifest lists " + formats(manifest));
+        }
+        int chunks = entry.path("chunks").asInt();
+        List<String> listed = formats(manifest);
         long created;
         try {
             created = Instant.parse(manifest.path("created").asText()).toEpochMilli();
@@ -137,12 +145,13 @@ public final class ModelTopics {
         }
         if (created >= 0) {
             try {
-                return assemble(manifest, chunks(clients, topics, model, version, chunks, Math.max(0, created - CLOCK_MARGIN_MS), skips));
+                return assemble(manifest, chunks(clients, topics, model, version, format, chunks, listed,
+                        Math.max(0, created - CLOCK_MARGIN_MS), skips), format);
             } catch (ArtifactMismatchException e) {
                 // older than the margin (or re-written): read the whole topic
             }
         }
-        return assemble(manifest, chunks(clients, topics, model, version, chunks, -1, skips));
+        return assemble(manifest, chunks(clients, topics, model, version, format, chunks, listed, -1, skips), format);
     }
 
     /** Leeway between a manifest's creation time and its records' timestamps (clock skew to the broker, LogAppendTime). */
@@ -158,9 +167,10 @@ public final class ModelTopics {
         return latest[0];
     }
 
-    private static Map<String, byte[]> chunks(KafkaClients clients, Topics topics, String model, long version, int chunks, long from,
-            SkippedRecords skips) {
+    private static Map<String, byte[]> chunks(KafkaClients clients, Topics topics, String model, long version, String format,
+            int chunks, List<String> listed, long from, SkippedRecords skips) {
         String prefix = model + ":" + version + ":";
+        String wanted = format.equals(Artifacts.FORMAT) ? null : format;
         Map<String, byte[]> found = new HashMap<>();
         scan(clients, topics.modelChunks(), from, (key, value) -> {
             if (!key.startsWith(prefix)) {
@@ -168,12 +178,16 @@ public final class ModelTopics {
             }
             try {
                 ChunkKey chunk = chunkKey(key);
-                if (chunk.format() != null) {
-                    throw new UnusableRecord("other_format", "chunk '" + key + "' is of format '" + chunk.format()
-                            + "', not the DL4J zip this service serves");
+                if (!java.util.Objects.equals(chunk.format(), wanted)) {
+                    if (chunk.format() != null && !listed.contains(chunk.format())) {
+                        throw new UnusableRecord("other_format", "chunk '" + key + "' is of format '" + chunk.format()
+                                + "', which the manifest does not list (it lists " + listed + ")");
+                    }
+                    return; // a chunk of another format of this version
                 }
                 if (chunk.index() >= chunks) {
-                    throw new UnusableRecord("extra_chunk", "chunk '" + key + "' is beyond the " + chunks + " chunks of the manifest");
+                    throw new UnusableRecord("extra_chunk", "chunk '" + key + "' is beyond the " + chunks + " " + format
+                            + " chunks of the manifest");
                 }
                 if (value == null) {
                     found.remove(key);
@@ -305,46 +319,104 @@ public final class ModelTopics {
     }
 
     /**
-     * Rebuilds and verifies an artifact from its chunks: every index 0..chunks−1 present, total
+     * Rebuilds and verifies the DL4J artifact from its chunks: every index 0..chunks−1 present, total
      * size and SHA-256 as the manifest says. Only the exact keys {@code <model>:<version>:<index>}
      * of the manifest's chunks count; other keys in {@code chunkRecords} are ignored.
      *
      * @throws ArtifactMismatchException with a message naming what differs
      */
     public static byte[] assemble(JsonNode manifest, Map<String, byte[]> chunkRecords) {
+        return assemble(manifest, chunkRecords, Artifacts.FORMAT);
+    }
+
+    /**
+     * Rebuilds and verifies the artifact of one format from its chunks, against that format's entry
+     * in the manifest ({@link #artifactEntry}): every index 0..chunks−1 present, total size and
+     * SHA-256 as the entry says. Only the exact keys of that format count
+     * ({@link Artifacts#chunkKey(String, long, String, int)}); other keys are ignored.
+     *
+     * @throws ArtifactMismatchException when the manifest lists no such format, or with a message
+     *         naming what differs
+     */
+    public static byte[] assemble(JsonNode manifest, Map<String, byte[]> chunkRecords, String format) {
         String model = manifest.get("model").asText();
         long version = manifest.get("version").asLong();
-        JsonNode artifact = manifest.get("artifact");
+        JsonNode artifact = artifactEntry(manifest, format);
+        if (artifact == null) {
+            throw new ArtifactMismatchException("version " + version + " of model " + model + " has no " + format
+                    + " artifact; its manifest lists " + formats(manifest));
+        }
+        if (!artifact.path("chunks").canConvertToInt() || artifact.path("chunks").asInt() < 1
+                || !artifact.path("bytes").canConvertToLong() || artifact.path("bytes").asLong() < 0
+                || !artifact.path("sha256").isTextual()) {
+            throw new ArtifactMismatchException("version " + version + " of model " + model + ": the manifest's " + format
+                    + " artifact lacks chunks (at least 1), bytes and sha256");
+        }
         int chunks = artifact.get("chunks").asInt();
         long expectedBytes = artifact.get("bytes").asLong();
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         StringBuilder missing = new StringBuilder();
+        int missingCount = 0;
         for (int i = 0; i < chunks; i++) {
-            byte[] chunk = chunkRecords.get(Artifacts.chunkKey(model, version, i));
+            byte[] chunk = chunkRecords.get(Artifacts.chunkKey(model, version, format, i));
             if (chunk == null) {
-                missing.append(missing.length() == 0 ? "" : ",").append(i);
+                missingCount++;
+                if (missingCount <= 20) {
+                    missing.append(missingCount == 1 ? "" : ",").append(i);
+                }
             } else if (out.size() + (long) chunk.length <= expectedBytes) {
                 out.writeBytes(chunk);
             } else {
-                throw new ArtifactMismatchException("version " + version + " of model " + model + ": the chunks hold more than the "
-                        + expectedBytes + " bytes of the manifest");
+                throw new ArtifactMismatchException("version " + version + " of model " + model + ": the " + format
+                        + " chunks hold more than the " + expectedBytes + " bytes of the manifest");
             }
         }
-        if (missing.length() > 0) {
-            throw new ArtifactMismatchException("version " + version + " of model " + model + " has " + chunks
-                    + " chunks in its manifest; missing on the chunk topic: indices " + missing);
+        if (missingCount > 0) {
+            throw new ArtifactMismatchException("version " + version + " of model " + model + " has " + chunks + " " + format
+                    + " chunks in its manifest; missing on the chunk topic: " + missingCount + " (indices " + missing
+                    + (missingCount > 20 ? ",…" : "") + ")");
         }
         byte[] bytes = out.toByteArray();
         if (bytes.length != expectedBytes) {
             throw new ArtifactMismatchException("version " + version + " of model " + model + ": expected " + expectedBytes
-                    + " bytes, the chunks hold " + bytes.length);
+                    + " bytes of " + format + ", the chunks hold " + bytes.length);
         }
         String sha = Artifacts.sha256(bytes);
         if (!sha.equals(artifact.get("sha256").asText())) {
-            throw new ArtifactMismatchException("version " + version + " of model " + model + ": SHA-256 mismatch, manifest says "
-                    + artifact.get("sha256").asText() + ", the chunks hash to " + sha + " (a chunk is corrupt or missing)");
+            throw new ArtifactMismatchException("version " + version + " of model " + model + ": " + format
+                    + " SHA-256 mismatch, manifest says " + artifact.get("sha256").asText() + ", the chunks hash to " + sha
+                    + " (a chunk is corrupt or missing)");
         }
         return bytes;
+    }
+
+    /**
+     * The manifest's description of one format's artifact ({@code format}, {@code bytes},
+     * {@code sha256}, {@code chunks}): the entry of its {@code artifacts} list with that format, or
+     * for the DL4J zip its {@code artifact} (manifests from before the list); null when it has none.
+     */
+    public static JsonNode artifactEntry(JsonNode manifest, String format) {
+        for (JsonNode a : manifest.path("artifacts")) {
+            if (format.equals(a.path("format").asText())) {
+                return a;
+            }
+        }
+        JsonNode artifact = manifest.path("artifact");
+        return artifact.isObject() && format.equals(artifact.path("format").asText(Artifacts.FORMAT)) ? artifact : null;
+    }
+
+    /** The formats a manifest lists. */
+    public static List<String> formats(JsonNode manifest) {
+        java.util.LinkedHashSet<String> formats = new java.util.LinkedHashSet<>();
+        if (manifest.path("artifact").isObject()) {
+            formats.add(manifest.path("artifact").path("format").asText(Artifacts.FORMAT));
+        }
+        manifest.path("artifacts").forEach(a -> {
+            if (a.path("format").isTextual()) {
+                formats.add(a.path("format").asText());
+            }
+        });
+        return List.copyOf(formats);
     }
 
     private static String abbreviate(String s) {

@@ -11,9 +11,9 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * {@code ./engram pull --model M --version V|latest|stable --out FILE}: rebuilds a version's
- * artifact from Kafka alone (no HTTP), checks the chunk count, size and SHA-256 against the
- * manifest, and writes it atomically. Kafka: {@code --bootstrap} or ENGRAM_KAFKA_BOOTSTRAP_SERVERS
+ * {@code ./engram pull --model M --version V|latest|stable [--format onnx] --out FILE}: rebuilds a
+ * version's artifact (the DL4J zip, or with {@code --format onnx} its ONNX model) from Kafka alone
+ * (no HTTP), checks the chunk count, size and SHA-256 against the manifest, and writes it atomically. Kafka: {@code --bootstrap} or ENGRAM_KAFKA_BOOTSTRAP_SERVERS
  * (default 127.0.0.1:9092), client settings from ENGRAM_KAFKA_CLIENT_*, topics under
  * {@code --topic-prefix} (default engram.).
  */
@@ -32,7 +32,8 @@ public final class Pull {
             options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
         }
         if (!options.containsKey("model") || !options.containsKey("out")) {
-            System.err.println("usage: ./engram pull --model M [--version N|latest|stable] --out FILE [--bootstrap HOST:PORT] [--topic-prefix P]");
+            System.err.println("usage: ./engram pull --model M [--version N|latest|stable] [--format " + Artifacts.FORMAT + "|" + Artifacts.ONNX
+                    + "] --out FILE [--bootstrap HOST:PORT] [--topic-prefix P]");
             System.exit(2);
         }
         String bootstrap = options.getOrDefault("bootstrap",
@@ -40,12 +41,14 @@ public final class Pull {
         KafkaClients clients = new KafkaClients(bootstrap, KafkaClients.passThrough(System.getenv().keySet(), System.getenv()::get), 10_000);
         Topics topics = new Topics(options.getOrDefault("topic-prefix", System.getenv().getOrDefault("ENGRAM_TOPIC_PREFIX", "engram.")));
         try {
-            Pulled pulled = pull(clients, topics, options.get("model"), options.getOrDefault("version", "latest"));
+            String format = options.getOrDefault("format", Artifacts.FORMAT);
+            Pulled pulled = pull(clients, topics, options.get("model"), options.getOrDefault("version", "latest"), format);
             Path out = Path.of(options.get("out"));
             write(out, pulled.artifact());
-            System.out.printf("Pulled model %s version %d (%d bytes, %d chunks, SHA-256 %s) to %s%n", options.get("model"),
-                    pulled.manifest().get("version").asLong(), pulled.artifact().length,
-                    pulled.manifest().path("artifact").path("chunks").asInt(), pulled.manifest().path("artifact").path("sha256").asText(), out);
+            JsonNode entry = ModelTopics.artifactEntry(pulled.manifest(), format);
+            System.out.printf("Pulled model %s version %d, %s (%d bytes, %d chunks, SHA-256 %s) to %s%n", options.get("model"),
+                    pulled.manifest().get("version").asLong(), format, pulled.artifact().length,
+                    entry.path("chunks").asInt(), entry.path("sha256").asText(), out);
         } catch (ModelTopics.ArtifactMismatchException | IllegalArgumentException e) {
             System.err.println("engram pull: " + e.getMessage());
             System.exit(1);
@@ -59,8 +62,17 @@ public final class Pull {
         }
     }
 
-    /** Finds the version (number, latest or stable) on Kafka and rebuilds its verified artifact. */
+    /** Finds the version (number, latest or stable) on Kafka and rebuilds its verified DL4J artifact. */
     public static Pulled pull(KafkaClients clients, Topics topics, String model, String version) {
+        return pull(clients, topics, model, version, Artifacts.FORMAT);
+    }
+
+    /** Finds the version (number, latest or stable) on Kafka and rebuilds its verified artifact of {@code format}. */
+    public static Pulled pull(KafkaClients clients, Topics topics, String model, String version, String format) {
+        if (!format.equals(Artifacts.FORMAT) && !format.equals(Artifacts.ONNX)) {
+            throw new IllegalArgumentException("--format must be " + Artifacts.FORMAT + " (the default) or " + Artifacts.ONNX
+                    + ", found '" + format + "'");
+        }
         String prefix = model + ":";
         Map<String, byte[]> records = ModelTopics.readLatest(clients, topics.models(), k -> k.startsWith(prefix));
         long number;
@@ -90,7 +102,7 @@ public final class Pull {
         JsonNode manifest = ModelTopics.json(manifestBytes);
         String chunkPrefix = model + ":" + number + ":";
         Map<String, byte[]> chunks = ModelTopics.readLatest(clients, topics.modelChunks(), k -> k.startsWith(chunkPrefix));
-        return new Pulled(manifest, ModelTopics.assemble(manifest, chunks));
+        return new Pulled(manifest, ModelTopics.assemble(manifest, chunks, format));
     }
 
     private static void write(Path out, byte[] bytes) throws IOException {

@@ -26,7 +26,8 @@ import org.junit.jupiter.api.Test;
  * The model topics poisoned as the issue found them (a chunk keyed {@code <model>:1:1:0}, a
  * manifest that is not JSON, keys that do not parse, a chunk beyond the manifest's count): loading
  * them skips and counts those records and keeps the good versions, which HTTP still serves, and a
- * catalog holding nothing reads a version back from Kafka on demand, byte for byte.
+ * catalog holding nothing reads a version back from Kafka on demand, byte for byte, each format
+ * of it when first asked for.
  */
 @QuarkusTest
 class CatalogIT {
@@ -93,8 +94,8 @@ class CatalogIT {
             }
 
             @Override
-            public byte[] artifact(JsonNode manifest) {
-                return ModelTopics.readArtifact(kafka.clients(), kafka.topics(), manifest, skips);
+            public byte[] artifact(JsonNode manifest, String format) {
+                return ModelTopics.readArtifact(kafka.clients(), kafka.topics(), manifest, format, skips);
             }
         });
         JsonNode manifest = JSON.readTree(given().get("/api/models/" + model + "/versions/1").then().extract().asString());
@@ -104,8 +105,15 @@ class CatalogIT {
         assertThat(read.artifact()).isEqualTo(v1);
         assertThat(read.predict(new float[] {1, 0, 0, 0})[0]).isCloseTo((float) prediction.get("probabilities").get(0).asDouble(),
                 org.assertj.core.api.Assertions.within(1e-6f));
-        assertThat(skips.count(kafka.topics().modelChunks(), "other_format")).isEqualTo(1);
+        assertThat(skips.count(kafka.topics().modelChunks(), "other_format")).as("the chunk of a format the manifest does not list")
+                .isEqualTo(1);
         assertThat(skips.count(kafka.topics().modelChunks(), "extra_chunk")).isEqualTo(1);
+        // its ONNX model, read on its own when first asked for, equals pull --format onnx and HTTP ?format=onnx
+        byte[] onnx = Pull.pull(kafka.clients(), kafka.topics(), model, "1", Artifacts.ONNX).artifact();
+        assertThat(read.artifact(Artifacts.ONNX)).isEqualTo(onnx);
+        assertThat(given().get("/api/models/" + model + "/versions/1/artifact?format=onnx").then().statusCode(200).extract()
+                .asByteArray()).isEqualTo(onnx);
+        assertThat(skips.count(kafka.topics().modelChunks(), "extra_chunk")).as("the zip's extra chunk is not an ONNX chunk").isEqualTo(1);
         assertThat(empty.find(model, "2").artifact()).isEqualTo(Pull.pull(kafka.clients(), kafka.topics(), model, "2").artifact());
         assertThat(empty.cached()).isEqualTo(1);
     }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.engram.learn.Activation;
 import io.engram.learn.Dl4jModels;
 import io.engram.learn.JvmMlp;
@@ -42,9 +43,10 @@ class ModelCatalogTest {
             }
 
             @Override
-            public byte[] artifact(JsonNode manifest) {
-                reads.add("artifact " + manifest.get("version").asLong());
-                return new byte[] {(byte) manifest.get("version").asLong()};
+            public byte[] artifact(JsonNode manifest, String format) {
+                reads.add((format.equals(Artifacts.FORMAT) ? "artifact " : format + " ") + manifest.get("version").asLong());
+                return format.equals(Artifacts.FORMAT) ? new byte[] {(byte) manifest.get("version").asLong()}
+                        : new byte[] {(byte) manifest.get("version").asLong(), 0x0F};
             }
         };
     }
@@ -81,6 +83,51 @@ class ModelCatalogTest {
     }
 
     @Test
+    void readsEachFormatItsManifestListsOnceAndNoOther() {
+        List<String> reads = new ArrayList<>();
+        ModelCatalog.Reader formats = new ModelCatalog.Reader() {
+            @Override
+            public JsonNode manifest(String model, long version, long createdMillis) {
+                ObjectNode manifest = (ObjectNode) reader(reads).manifest(model, version, createdMillis);
+                if (version == 2) { // version 1 was published before ONNX export: its manifest lists no artifacts
+                    manifest.set("artifacts", JSON.valueToTree(List.of(
+                            Map.of("format", Artifacts.FORMAT, "sha256", manifest.path("artifact").path("sha256").asText()),
+                            Map.of("format", Artifacts.ONNX, "sha256", Artifacts.sha256(new byte[] {2, 0x0F})))));
+                }
+                return manifest;
+            }
+
+            @Override
+            public byte[] artifact(JsonNode manifest, String format) {
+                return reader(reads).artifact(manifest, format);
+            }
+        };
+        ModelCatalog catalog = new ModelCatalog(4, 10, formats);
+        catalog.index("m", 1, 1000);
+        catalog.index("m", 2, 2000);
+        ModelCatalog.Entry two = catalog.find("m", "2");
+        assertThat(two.formats()).containsExactly(Artifacts.FORMAT, Artifacts.ONNX);
+        assertThat(two.sha256(Artifacts.ONNX)).isEqualTo(Artifacts.sha256(new byte[] {2, 0x0F}));
+        assertThat(two.artifact(Artifacts.ONNX)).containsExactly(2, 0x0F);
+        assertThat(two.artifact(Artifacts.ONNX)).containsExactly(2, 0x0F);
+        assertThat(reads).containsExactly("m:2@2000", "onnx 2"); // the ONNX model alone, once
+        assertThat(two.artifact()).containsExactly(2);
+        assertThat(reads).endsWith("artifact 2");
+        ModelCatalog.Entry one = catalog.find("m", "1");
+        int before = reads.size();
+        assertThat(one.formats()).containsExactly(Artifacts.FORMAT);
+        assertThat(one.sha256(Artifacts.ONNX)).isNull();
+        assertThat(one.artifact(Artifacts.ONNX)).as("a format the manifest does not list").isNull();
+        assertThat(reads).hasSize(before); // nothing read for it
+        // a version published by this process holds both formats and reads nothing
+        ModelCatalog.Entry held = ModelCatalog.entry(3, two.manifest(), Map.of(Artifacts.FORMAT, new byte[] {3},
+                Artifacts.ONNX, new byte[] {3, 0x0F}), null, null);
+        assertThat(held.artifact(Artifacts.ONNX)).containsExactly(3, 0x0F);
+        assertThat(held.artifact()).containsExactly(3);
+        assertThat(reads).hasSize(before);
+    }
+
+    @Test
     void listsAtMostListedVersionsAndStillServesOlderOnesByNumber() {
         List<String> reads = new ArrayList<>();
         ModelCatalog catalog = new ModelCatalog(1, 3, reader(reads));
@@ -105,7 +152,7 @@ class ModelCatalogTest {
             }
 
             @Override
-            public byte[] artifact(JsonNode manifest) {
+            public byte[] artifact(JsonNode manifest, String format) {
                 throw new ModelTopics.ArtifactMismatchException("version 1 of model m: SHA-256 mismatch");
             }
         });

@@ -57,4 +57,51 @@ class ModelTopicsTest {
         assertThatThrownBy(() -> ModelTopics.aliasVersion(alias, utf8("{\"model\":\"m\",\"alias\":\"stable\",\"version\":4}")))
                 .isInstanceOf(ModelTopics.UnusableRecord.class);
     }
+
+    @Test
+    void eachFormatIsRebuiltFromItsOwnChunksAndCheckedAgainstItsOwnHash() throws Exception {
+        byte[] zip = new byte[10];
+        byte[] onnx = new byte[7];
+        for (int i = 0; i < zip.length; i++) {
+            zip[i] = (byte) (i + 1);
+        }
+        for (int i = 0; i < onnx.length; i++) {
+            onnx[i] = (byte) (100 + i);
+        }
+        java.util.Map<String, byte[]> byFormat = new java.util.LinkedHashMap<>();
+        byFormat.put(Artifacts.FORMAT, zip);
+        byFormat.put(Artifacts.ONNX, onnx);
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.node.ObjectNode manifest = json.createObjectNode().put("model", "m").put("version", 2);
+        manifest.set("artifact", json.valueToTree(java.util.Map.of("format", Artifacts.FORMAT, "bytes", 10, "chunks", 3,
+                "sha256", Artifacts.sha256(zip))));
+        manifest.set("artifacts", json.valueToTree(Artifacts.describe(byFormat, 4)));
+        java.util.Map<String, byte[]> records = new java.util.HashMap<>();
+        byFormat.forEach((format, bytes) -> {
+            java.util.List<byte[]> chunks = Artifacts.chunks(bytes, 4);
+            for (int i = 0; i < chunks.size(); i++) {
+                records.put(Artifacts.chunkKey("m", 2, format, i), chunks.get(i));
+            }
+        });
+        assertThat(records).containsKeys("m:2:0", "m:2:2", "m:2:onnx:0", "m:2:onnx:1").hasSize(5);
+        assertThat(ModelTopics.formats(manifest)).containsExactly(Artifacts.FORMAT, Artifacts.ONNX);
+        assertThat(ModelTopics.assemble(manifest, records)).isEqualTo(zip);
+        assertThat(ModelTopics.assemble(manifest, records, Artifacts.ONNX)).isEqualTo(onnx);
+
+        java.util.Map<String, byte[]> corrupt = new java.util.HashMap<>(records);
+        corrupt.put("m:2:onnx:1", new byte[] {1, 2, 3});
+        assertThatThrownBy(() -> ModelTopics.assemble(manifest, corrupt, Artifacts.ONNX))
+                .isInstanceOf(ModelTopics.ArtifactMismatchException.class).hasMessageContaining("onnx SHA-256 mismatch");
+        assertThat(ModelTopics.assemble(manifest, corrupt)).as("the zip does not depend on the ONNX chunks").isEqualTo(zip);
+        java.util.Map<String, byte[]> missing = new java.util.HashMap<>(records);
+        missing.remove("m:2:onnx:0");
+        assertThatThrownBy(() -> ModelTopics.assemble(manifest, missing, Artifacts.ONNX))
+                .isInstanceOf(ModelTopics.ArtifactMismatchException.class).hasMessageContaining("missing on the chunk topic: 1 (indices 0)");
+        assertThatThrownBy(() -> ModelTopics.assemble(manifest, records, "pickle"))
+                .isInstanceOf(ModelTopics.ArtifactMismatchException.class).hasMessageContaining("has no pickle artifact");
+        manifest.remove("artifacts"); // a manifest from before ONNX export: the zip only
+        assertThat(ModelTopics.formats(manifest)).containsExactly(Artifacts.FORMAT);
+        assertThat(ModelTopics.artifactEntry(manifest, Artifacts.ONNX)).isNull();
+        assertThat(ModelTopics.assemble(manifest, records)).isEqualTo(zip);
+    }
 }

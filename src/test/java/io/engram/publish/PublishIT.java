@@ -91,6 +91,12 @@ class PublishIT {
             assertThat(manifest.get("artifact").get("chunks").asInt()).as("artifact in 4 KiB chunks").isGreaterThan(1);
             assertThat(manifest.get("metrics").get("version").asLong()).isEqualTo(v);
             assertThat(manifest.get("offsets").get(kafka.topics().examples() + "-0").asLong()).isPositive();
+            JsonNode artifacts = manifest.get("artifacts");
+            assertThat(artifacts).as("the artifacts of version %d", v).hasSize(2);
+            assertThat(artifacts.get(0).get("format").asText()).isEqualTo("dl4j-multilayernetwork-zip");
+            assertThat(artifacts.get(0).get("sha256")).isEqualTo(manifest.get("artifact").get("sha256"));
+            assertThat(artifacts.get(0).get("chunks")).isEqualTo(manifest.get("artifact").get("chunks"));
+            assertThat(artifacts.get(1).get("format").asText()).isEqualTo("onnx");
         }
         JsonNode v2 = JSON.readTree(onKafka.get(model + ":2"));
         assertThat(v2.get("tasks")).hasSize(2);
@@ -103,6 +109,22 @@ class PublishIT {
         given().header("If-None-Match", "\"" + Artifacts.sha256(pulled.artifact()) + "\"")
                 .get("/api/models/" + model + "/versions/2/artifact").then().statusCode(304);
 
+        // the ONNX model: pull --format onnx equals HTTP ?format=onnx, its chunks are keyed <model>:<version>:onnx:<index>,
+        // and the graph it holds predicts what the service predicts
+        Pull.Pulled onnx = Pull.pull(kafka.clients(), kafka.topics(), model, "2", "onnx");
+        JsonNode onnxEntry = ModelTopics.artifactEntry(onnx.manifest(), "onnx");
+        assertThat(onnx.artifact()).hasSize(onnxEntry.get("bytes").asInt());
+        assertThat(ModelTopics.readLatest(kafka.clients(), kafka.topics().modelChunks(), k -> k.startsWith(model + ":2:onnx:")))
+                .hasSize(onnxEntry.get("chunks").asInt());
+        var httpOnnx = given().get("/api/models/" + model + "/versions/2/artifact?format=onnx").then().statusCode(200).extract();
+        assertThat(httpOnnx.asByteArray()).isEqualTo(onnx.artifact());
+        assertThat(httpOnnx.header("ETag").replace("\"", "")).isEqualTo(onnxEntry.get("sha256").asText())
+                .isEqualTo(Artifacts.sha256(onnx.artifact()));
+        assertThat(JSON.readTree(given().get("/api/models/" + model + "/versions/2/artifact?format=pickle").then().statusCode(400)
+                .extract().asString()).get("error").asText()).isEqualTo("unknown_format");
+        double[] onnxProbabilities = OnnxExportTest.run(ai.onnx.proto.OnnxMl.ModelProto.parseFrom(onnx.artifact()),
+                new float[] {0.1f, 2.0f, -0.3f, 0.4f});
+
         // plain DL4J on the pulled artifact predicts what the service predicts for version 2
         Dl4jModels.Loaded loaded = Dl4jModels.read(new ByteArrayInputStream(pulled.artifact()));
         float[] x = {0.1f, 2.0f, -0.3f, 0.4f};
@@ -112,6 +134,7 @@ class PublishIT {
         assertThat(prediction.get("version").asLong()).isEqualTo(2);
         for (int c = 0; c < 3; c++) {
             assertThat(prediction.get("probabilities").get(c).asDouble()).isCloseTo(out.getDouble(0, c), within(1e-5));
+            assertThat(prediction.get("probabilities").get(c).asDouble()).as("ONNX, class %d", c).isCloseTo(onnxProbabilities[c], within(1e-5));
         }
         given().contentType("application/json").body("{\"x\":[1,2]}").post("/api/models/" + model + "/predict")
                 .then().statusCode(400);
@@ -147,6 +170,15 @@ class PublishIT {
         }
         assertThatThrownBy(() -> Pull.pull(kafka.clients(), kafka.topics(), model, "2"))
                 .isInstanceOf(ModelTopics.ArtifactMismatchException.class).hasMessageContaining("version 2");
+        try (KafkaProducer<byte[], byte[]> producer = kafka.clients().producer("corrupter")) {
+            byte[] chunk = ModelTopics.readLatest(kafka.clients(), kafka.topics().modelChunks(), k -> k.equals(model + ":3:onnx:0"))
+                    .get(model + ":3:onnx:0").clone();
+            chunk[chunk.length / 2] ^= 1;
+            producer.send(new ProducerRecord<>(kafka.topics().modelChunks(), TestRecords.utf8(model + ":3:onnx:0"), chunk)).get();
+        }
+        assertThatThrownBy(() -> Pull.pull(kafka.clients(), kafka.topics(), model, "3", "onnx"))
+                .isInstanceOf(ModelTopics.ArtifactMismatchException.class).hasMessageContaining("onnx SHA-256 mismatch");
+        assertThat(Pull.pull(kafka.clients(), kafka.topics(), model, "3").artifact()).as("the DL4J zip of version 3 is intact").isNotEmpty();
 
         // a version written in an aborted transaction is never visible to read_committed readers
         try (KafkaProducer<byte[], byte[]> producer = kafka.clients().transactionalProducer("aborter", "abort-" + model)) {

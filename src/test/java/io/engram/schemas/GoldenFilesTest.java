@@ -41,7 +41,8 @@ class GoldenFilesTest {
         "control.schema.json, control-publish.json",
         "dead-letter.schema.json, dead-letter-headers.json",
         "metrics.schema.json, metrics.json",
-        "model-version.schema.json, model-version.json"
+        "model-version.schema.json, model-version.json",
+        "model-version.schema.json, model-version-v2.json"
     })
     void goldenFile_validatesAgainstItsSchema(String schema, String example) throws IOException {
         assertThat(schema(schema).validate(read(example))).isEmpty();
@@ -51,6 +52,13 @@ class GoldenFilesTest {
     void manifest_withoutArtifactHash_isRejected() throws IOException {
         ObjectNode manifest = (ObjectNode) read("model-version.json");
         ((ObjectNode) manifest.get("artifact")).remove("sha256");
+        assertThat(schema("model-version.schema.json").validate(manifest)).isNotEmpty();
+    }
+
+    @Test
+    void manifest_withArtifactsEntryWithoutHash_isRejected() throws IOException {
+        ObjectNode manifest = (ObjectNode) read("model-version-v2.json");
+        ((ObjectNode) manifest.get("artifacts").get(1)).remove("sha256");
         assertThat(schema("model-version.schema.json").validate(manifest)).isNotEmpty();
     }
 
