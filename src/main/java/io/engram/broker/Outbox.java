@@ -93,6 +93,11 @@ public final class Outbox {
         return discarded;
     }
 
+    /** The largest record this outbox sends (key, value and headers). */
+    public int maxOutputBytes() {
+        return maxOutputBytes;
+    }
+
     /** How long the open transaction has been open; 0 when none is. */
     public long transactionAgeNanos() {
         return open ? System.nanoTime() - openedAtNanos : 0;

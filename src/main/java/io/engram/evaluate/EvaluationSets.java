@@ -49,17 +49,17 @@ public final class EvaluationSets {
             sets.add(new TaskSet());
         }
         TaskSet set = sets.get(task);
-        int cap = capPerTask();
-        if (set.size == 0 && total() >= maxExamples) {
-            shrinkTo(Math.max(1, maxExamples / (nonEmpty() + 1))); // a new task takes its share from the others
-            cap = capPerTask();
-        }
+        int tasks = nonEmpty() + (set.size == 0 ? 1 : 0);
+        int cap = (int) Math.max(1, Math.min(maxPerTask, (long) maxExamples / tasks));
         set.seen++;
         int slot;
         if (set.size < cap) {
+            if (total() >= maxExamples) {
+                shrinkTo(cap); // the others give up what they hold beyond the equal share, so the total stays bounded
+            }
             slot = set.size++;
             if (slot == set.labels.length) {
-                int grown = Math.min(maxPerTask, Math.max(16, set.labels.length * 2));
+                int grown = Math.min(cap, Math.max(16, set.labels.length * 2));
                 set.inputs = Arrays.copyOf(set.inputs, grown * inputSize);
                 set.labels = Arrays.copyOf(set.labels, grown);
             }

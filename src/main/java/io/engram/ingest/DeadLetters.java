@@ -18,6 +18,8 @@ final class DeadLetters {
     static final String TOPIC = "engram.error.topic";
     static final String PARTITION = "engram.error.partition";
     static final String OFFSET = "engram.error.offset";
+    /** Present when the value was cut to fit the output bound: the original length in bytes. */
+    static final String TRUNCATED = "engram.error.truncated";
 
     private final Outbox outbox;
     private final String topic;
@@ -37,7 +39,17 @@ final class DeadLetters {
         if (original.headers() != null && original.headers().lastHeader(AvroRecords.CONTENT_TYPE) != null) {
             headers.add(original.headers().lastHeader(AvroRecords.CONTENT_TYPE)); // the value's format travels with it
         }
-        outbox.send(new ProducerRecord<>(topic, null, original.key(), original.value(), headers));
+        byte[] value = original.value();
+        int overhead = (original.key() == null ? 0 : original.key().length) + 64;
+        for (org.apache.kafka.common.header.Header h : headers) {
+            overhead += h.key().length() + (h.value() == null ? 0 : h.value().length);
+        }
+        if (value != null && value.length + overhead > outbox.maxOutputBytes()) {
+            // a value the broker took but our output bound cannot carry (too_large records near 1 MiB): its head only
+            headers.add(TRUNCATED, utf8(Integer.toString(value.length)));
+            value = java.util.Arrays.copyOf(value, Math.max(0, outbox.maxOutputBytes() - overhead - 32));
+        }
+        outbox.send(new ProducerRecord<>(topic, null, original.key(), value, headers));
     }
 
     private static byte[] utf8(String s) {

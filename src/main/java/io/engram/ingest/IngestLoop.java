@@ -139,6 +139,7 @@ public final class IngestLoop implements Runnable {
     public void startFrom(Map<TopicPartition, Long> offsets, boolean replayFromBeginning) {
         this.startOffsets = Map.copyOf(offsets);
         this.replayFromBeginning = replayFromBeginning;
+        offsets.forEach(positions::reset); // the restored state reflects these, whether or not their partitions see traffic
     }
 
     /**
@@ -200,8 +201,10 @@ public final class IngestLoop implements Runnable {
             boolean prepared = false;
             while (running && !prepared) {
                 try {
-                    prepare.run();
+                    // the producer first: its initTransactions completes a commit a dead instance left in flight, so the
+                    // versions prepare() loads from Kafka include it
                     outbox = outboxes.get();
+                    prepare.run();
                     outbox.keepTrying(() -> running);
                     deadLetters = new DeadLetters(outbox, deadLetterTopic);
                     prepared = true;
@@ -256,6 +259,9 @@ public final class IngestLoop implements Runnable {
             pendingRollback = false;
         }
         ConsumerRecords<byte[], byte[]> records = consumer.poll(settings.pollTimeout());
+        if (pendingRollback) {
+            return; // a rebalance in that poll found the learners ahead of the group: roll back first, read again
+        }
         if (state != State.RUNNING) {
             LOG.info("Ingest running on {} ({} partitions assigned)", topic, consumer.assignment().size());
             state = State.RUNNING;
@@ -333,8 +339,17 @@ public final class IngestLoop implements Runnable {
 
     /** Versions folded during the batch go out in its transaction. */
     private void endBatch() {
-        for (Learner learner : learners.all().values()) {
-            learner.batchEnded();
+        for (Map.Entry<String, ? extends Learner> e : learners.all().entrySet()) {
+            try {
+                e.getValue().batchEnded();
+            } catch (KafkaException | BrokerAccessException kafkaFailure) {
+                throw kafkaFailure; // the batch rolls back; not the model's fault
+            } catch (RuntimeException | OutOfMemoryError failure) {
+                if (!running) {
+                    throw failure; // shutting down: the producer may be closed; the batch rolls back
+                }
+                park(e.getKey(), failure); // a version that cannot be built (non-finite weights, a bug): that model only
+            }
         }
     }
 
@@ -378,7 +393,7 @@ public final class IngestLoop implements Runnable {
                     + "checkpoint and replaying", cause.toString(), ageNanos / 1_000_000);
             outbox.discard();
         }
-        if (rollback != null && (renew || e instanceof KafkaException || e instanceof java.util.concurrent.ExecutionException)) {
+        if (rollback != null) {
             // the learners took in records whose batch did not commit: back to the checkpoint, then replay
             pendingRollback = true;
         } else {
@@ -392,6 +407,14 @@ public final class IngestLoop implements Runnable {
         outbox.keepTrying(() -> running);
         deadLetters = new DeadLetters(outbox, deadLetterTopic);
         LOG.info("New output producer ready");
+    }
+
+    /**
+     * Whether the learners hold exactly what was committed: false after a batch failed until its
+     * rollback ran (a shutdown checkpoint then would save uncommitted learning).
+     */
+    public boolean clean() {
+        return !pendingRollback && (outbox == null || !outbox.discarded());
     }
 
     /** Times the output producer was replaced after a fencing or an error state. */
@@ -442,6 +465,7 @@ public final class IngestLoop implements Runnable {
             Long start = from.get(assigned);
             long seekTo = start != null ? start : consumer.beginningOffsets(List.of(assigned)).get(assigned);
             consumer.seek(assigned, seekTo);
+            positions.reset(assigned, seekTo);
             if (committedOffset != null && seekTo < committedOffset) {
                 replayUntil.put(assigned, committedOffset);
             }
@@ -508,6 +532,9 @@ public final class IngestLoop implements Runnable {
         } catch (DivergedException | KafkaException | BrokerAccessException e) {
             throw e; // the batch rolls back; not the model's fault
         } catch (RuntimeException | OutOfMemoryError e) {
+            if (!running) {
+                throw e; // shutting down: the producer may be closed; the batch rolls back, the model keeps its state
+            }
             park(model, e);
             reject(record, new Rejection(model, RejectReason.MODEL_PARKED, "Expected model " + model + " to learn from this record; "
                     + "its learner failed with " + e + ", so the model is parked and its records are set aside until the instance "
@@ -562,6 +589,7 @@ public final class IngestLoop implements Runnable {
                 OffsetAndMetadata offset = offsets.get(tp);
                 if (offset != null) {
                     consumer.seek(tp, offset);
+                    positions.reset(tp, offset.offset());
                 } else {
                     consumer.seekToBeginning(List.of(tp));
                 }
@@ -587,7 +615,10 @@ public final class IngestLoop implements Runnable {
         @Override
         public void onPartitionsRevoked(java.util.Collection<TopicPartition> partitions) {
             // every batch is committed before the next poll, so nothing handled is left uncommitted here
-            partitions.forEach(committed::remove);
+            partitions.forEach(tp -> {
+                committed.remove(tp);
+                replayUntil.remove(tp); // a replay in progress starts again where the learners are on reassignment
+            });
         }
 
         @Override
@@ -605,6 +636,10 @@ public final class IngestLoop implements Runnable {
                 Long start = startOffsets.get(tp);
                 if (start == null && replayFromBeginning && c != null) {
                     start = beginnings.get(tp);
+                }
+                Long learned = positions.get(tp);
+                if (start == null && learned != null && learned < committedOffset) {
+                    start = learned; // reassigned while the learners were behind the group (a replay or rollback cut short)
                 }
                 if (start != null && start < committedOffset) {
                     long from = Math.max(start, beginnings.get(tp));

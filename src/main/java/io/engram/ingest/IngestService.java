@@ -83,7 +83,7 @@ public class IngestService {
         if (loop != null) {
             loop.stop();
             thread.join(Duration.ofSeconds(30).toMillis());
-            if (loop.state() == IngestLoop.State.STOPPED && loop.handled() > 0) {
+            if (loop.state() == IngestLoop.State.STOPPED && loop.handled() > 0 && loop.clean()) {
                 checkpointer.checkpoint(loop, "shutdown"); // the current batch finished and committed
             }
             loop = null;

@@ -17,6 +17,16 @@ public final class StreamPositions {
         next.put(tp, nextOffset);
     }
 
+    /** The learners' state now reflects the records before {@code nextOffset} (a restore, rollback or rewind). */
+    void reset(TopicPartition tp, long nextOffset) {
+        next.put(tp, nextOffset);
+    }
+
+    /** Next offset of the partition the learners have taken in; null when none of it. */
+    Long get(TopicPartition tp) {
+        return next.get(tp);
+    }
+
     /** {@code "topic-partition" → next offset}, sorted. */
     public Map<String, Long> snapshot() {
         Map<String, Long> out = new TreeMap<>();

@@ -175,6 +175,17 @@ public class ModelPublisher implements VersionSink {
         long version = Math.max(lastVersion.getOrDefault(model, 0L), committedLatest.getOrDefault(model, 0L)) + 1;
         Long parent = version > 1 ? version - 1 : null;
         lastVersion.put(model, version);
+        // registered before any send: an abort (or a failure below) gives the number back, so none is skipped
+        outbox.afterAbort(() -> lastVersion.computeIfPresent(model, (m, v) -> v == version ? version - 1 : v));
+        try {
+            return publish(snapshot, metrics, outbox, model, version, parent);
+        } catch (RuntimeException e) {
+            lastVersion.computeIfPresent(model, (m, v) -> v == version ? version - 1 : v);
+            throw e;
+        }
+    }
+
+    private long publish(ModelSnapshot snapshot, MetricsEvent metrics, Outbox outbox, String model, long version, Long parent) {
         published++;
         MetricsEvent stamped = metrics.withVersion(version);
 
@@ -206,7 +217,6 @@ public class ModelPublisher implements VersionSink {
                 catalog.alias(model, "stable", version);
             }
         });
-        outbox.afterAbort(() -> lastVersion.computeIfPresent(model, (m, v) -> v == version ? version - 1 : v));
         LOG.info("Model {}: version {} ({}, {} bytes in {} chunks, ONNX {} bytes){}", model, version, snapshot.trigger(),
                 artifact.length, Artifacts.chunkCount(artifact.length, config.publish().chunkBytes()), artifacts.get(Artifacts.ONNX).length,
                 stable ? ", promoted to stable" : ", not promoted: " + guard.explain(stamped));
