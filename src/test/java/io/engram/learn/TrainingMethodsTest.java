@@ -68,6 +68,47 @@ class TrainingMethodsTest {
                 .containsEntry("prior_step", "every step");
     }
 
+    /** A deferred K-FAC prior survives a checkpoint: the restored learner predicts and learns exactly as the original. */
+    @Test
+    void merWithADeferredKfacPrior_survivesACheckpoint() throws java.io.IOException {
+        MlpSpec spec = new MlpSpec(10, List.of(8), 3, Activation.RELU);
+        LearnerSettings settings = new LearnerSettings(spec, 3, io.engram.config.LearnerMethod.MER, 0.03f, 1, 100, 63,
+                ReplayPolicy.RESERVOIR, 0.03f, 1f, 4, Kernel.JVM,
+                new io.engram.consolidate.Consolidators.Settings(io.engram.config.ConsolidationMethod.KFAC, 1, 0.001, 0.9,
+                        io.engram.consolidate.LabelMode.SAMPLED, 50, 4),
+                LearnerSettings.EvaluationSettings.DEFAULT);
+        LearningCore core = settings.build();
+        assertThat(core.describe()).containsEntry("prior_step", "once per example");
+        int[] labels = new int[200];
+        float[][] x = blobs(200, 5, labels);
+        for (int i = 0; i < 100; i++) {
+            core.observe(x[i], 0, labels[i], 0);
+        }
+        core.endTask(0);
+        for (int i = 100; i < 130; i++) {
+            core.observe(x[i], 0, labels[i], 1);
+        }
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        core.writeState(new java.io.DataOutputStream(bytes));
+        LearningCore restored = settings.build();
+        restored.readState(new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())), 9);
+        core.buffer().restore(new java.io.DataInputStream(new java.io.ByteArrayInputStream(bufferBytes(core))), 9);
+        float[] a = params(core.network());
+        float[] b = params(restored.network());
+        assertThat(b).containsExactly(a);
+        for (int i = 130; i < 160; i++) {
+            core.observe(x[i], 0, labels[i], 1);
+            restored.observe(x[i], 0, labels[i], 1);
+        }
+        assertThat(params(restored.network())).as("both go on identically, the prior included").containsExactly(params(core.network()));
+    }
+
+    private static byte[] bufferBytes(LearningCore core) throws java.io.IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        core.buffer().writeTo(new java.io.DataOutputStream(bytes));
+        return bytes.toByteArray();
+    }
+
     @Test
     void mer_reptileInterpolations_matchAHandComputation() {
         float[] x = {0.3f, -0.2f, 0.9f, 0.1f, -0.5f};
