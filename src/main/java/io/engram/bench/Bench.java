@@ -29,7 +29,8 @@ import java.util.Map;
  * </pre>
  *
  * Options: --tasks N --per-task N --eval-per-task N --methods online,er,mer --buffers 5120,500,200
- * --learning-rate X --repeats N --seed N --data DIR --out FILE --stream FILE --clip-norm X --spike-guard X.
+ * --learning-rate X --repeats N --seed N --data DIR --out FILE --stream FILE --clip-norm X --spike-guard X;
+ * sweep also --task-free true (no task field, no task ends) --every N (consolidate every N examples).
  */
 public final class Bench {
 
@@ -131,8 +132,9 @@ public final class Bench {
                         Integer replay = options.containsKey("replay-batch") ? Integer.valueOf(options.get("replay-batch")) : null;
                         LearnerSettings settings = settings(spec, base, buffer, 1, replay, seed)
                                 .withConsolidation(consolidation(name, o, seed, base)).withOutliers(outliers);
-                        results.add(ProtocolRunner.toJson(runner.run(base.name().toLowerCase() + "+" + name + " λ=" + lambda, settings,
-                                tasks, true)));
+                        boolean taskFree = Boolean.parseBoolean(options.getOrDefault("task-free", "false"));
+                        results.add(ProtocolRunner.toJson(runner.run(base.name().toLowerCase() + "+" + name + " λ=" + lambda
+                                + (taskFree ? " task-free every " + options.getOrDefault("every", "0") : ""), settings, tasks, true, taskFree)));
                     }
                 }
             }
@@ -159,7 +161,7 @@ public final class Bench {
         return new Consolidators.Settings(method, lambda, Double.parseDouble(options.getOrDefault("damping", "0.001")),
                 Double.parseDouble(options.getOrDefault("decay", "0.9")),
                 LabelMode.valueOf(options.getOrDefault("label-mode", "sampled").toUpperCase()),
-                Integer.parseInt(options.getOrDefault("samples", "1000")), seed + 17);
+                Integer.parseInt(options.getOrDefault("samples", "1000")), seed + 17, Integer.parseInt(options.getOrDefault("every", "0")));
     }
 
     /** Benchmark settings: the method's defaults of docs/algorithms.md, reservoir buffer, the JVM kernel, no consolidation. */

@@ -35,6 +35,15 @@ public final class ProtocolRunner {
     }
 
     public Result run(String label, LearnerSettings settings, int tasks, boolean evaluate) {
+        return run(label, settings, tasks, evaluate, false);
+    }
+
+    /**
+     * @param taskFree the stream carries no task: every example is of task 0 and no task end is
+     *     called (consolidation only from {@code engram.consolidation.every-examples}); the matrix
+     *     is still measured after each segment of the stream
+     */
+    public Result run(String label, LearnerSettings settings, int tasks, boolean evaluate, boolean taskFree) {
         io.engram.learn.LearningCore parts = settings.build();
         JvmMlp evalNet = new JvmMlp(settings.spec(), EVAL_BATCH, JvmMlp.initialParameters(settings.spec(), settings.seed()));
         float[] params = new float[settings.spec().parameterCount()];
@@ -68,15 +77,16 @@ public final class ProtocolRunner {
             long start = System.nanoTime();
             for (int i = 0; i < indices.length; i++) {
                 try {
-                    parts.observe(taskInputs, i * FashionMnist.PIXELS, data.trainLabels()[indices[i]], t);
+                    parts.observe(taskInputs, i * FashionMnist.PIXELS, data.trainLabels()[indices[i]], taskFree ? 0 : t);
                 } catch (io.engram.learn.OutlierException e) {
                     refused++;
                 }
             }
             parts.flush();
             trainNanos += System.nanoTime() - start;
-            io.engram.consolidate.Consolidator.Report report = parts.endTask(t);
-            consolidationSeconds.add(report.seconds());
+            if (!taskFree) {
+                consolidationSeconds.add(parts.endTask(t).seconds());
+            }
             examples += stream.perTask();
             if (evaluate) {
                 long evalStart = System.nanoTime();

@@ -400,6 +400,15 @@ public interface EngramConfig {
         /** Examples of the ended task the Fisher is estimated on (its recent window, then its buffer share). */
         @WithDefault("1000")
         int samples();
+
+        /**
+         * Also consolidate every this many train examples without a task end, on the examples since
+         * the last consolidation (for streams that carry no task boundaries); at most
+         * {@code samples}; 0 = only at task ends.
+         */
+        @WithName("every-examples")
+        @WithDefault("0")
+        int everyExamples();
     }
 
     interface Ingest {

@@ -111,6 +111,9 @@ public final class SettingsValidator {
         }
         unitInterval(problems, "engram.consolidation.decay", config.consolidation().decay());
         range(problems, "engram.consolidation.samples", config.consolidation().samples(), 1, 1_000_000, "1 to 1000000");
+        range(problems, "engram.consolidation.every-examples", config.consolidation().everyExamples(), 0,
+                config.consolidation().samples(), "0 (only at task ends) to engram.consolidation.samples ("
+                        + config.consolidation().samples() + "): the examples since the last consolidation are its samples");
 
         range(problems, "engram.evaluation.max-per-task", config.evaluation().maxPerTask(), 1, 1_000_000, "1 to 1000000");
         range(problems, "engram.evaluation.prequential-window", config.evaluation().prequentialWindow(), 0, 10_000_000,

@@ -16,7 +16,13 @@ public final class Consolidators {
 
     /** Settings of consolidation, with defaults resolved. */
     public record Settings(ConsolidationMethod method, double lambda, double damping, double decay, LabelMode labels,
-            int samples, long seed) {
+            int samples, long seed, int everyExamples) {
+
+        /** Consolidation at task ends only ({@code everyExamples} 0). */
+        public Settings(ConsolidationMethod method, double lambda, double damping, double decay, LabelMode labels, int samples,
+                long seed) {
+            this(method, lambda, damping, decay, labels, samples, seed, 0);
+        }
     }
 
     /**

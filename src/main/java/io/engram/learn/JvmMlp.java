@@ -48,6 +48,10 @@ public final class JvmMlp implements Network {
     private final Batch single = new Batch(1);
     /** K-FAC prior per layer in rotated coordinates, or null entries. */
     private final Anchored[] anchored;
+    /** Whether the prior's proximal step waits for {@link #proximalStep}; then a K-FAC prior is kept in {@link #rotations}. */
+    private boolean priorDeferred;
+    private final Rotation[] rotations;
+    private Prior prior;
 
     /**
      * A network with parameters drawn like PyTorch's {@code nn.Linear} default: W and b uniform in
@@ -75,6 +79,7 @@ public final class JvmMlp implements Network {
         this.params = parameters.clone();
         this.snapshots = new float[SNAPSHOT_SLOTS][params.length];
         this.anchored = new Anchored[layers];
+        this.rotations = new Rotation[layers];
         this.act = new float[layers + 1][];
         this.delta = new float[layers + 1][];
         this.gradientSquares = new float[maxBatch];
@@ -316,7 +321,7 @@ public final class JvmMlp implements Network {
                     }
                 }
             }
-            if (update && diagonal != null) {
+            if (update && diagonal != null && !priorDeferred) {
                 proximalTowardsAnchor(w, b + dOut, learningRate);
             }
         }
@@ -542,7 +547,9 @@ public final class JvmMlp implements Network {
         float[] effective = new float[params.length];
         parameters(effective);
         Arrays.fill(anchored, null);
+        Arrays.fill(rotations, null);
         diagonal = null;
+        this.prior = prior;
         System.arraycopy(effective, 0, params, 0, params.length);
         if (prior instanceof Prior.Diagonal d) {
             if (d.anchor().length != params.length || d.curvature().length != params.length) {
@@ -558,8 +565,161 @@ public final class JvmMlp implements Network {
                     if (layer.inputs() != sizes[l] + 1 || layer.outputs() != sizes[l + 1]) {
                         throw new IllegalArgumentException("Kronecker factors of layer " + l + " do not fit " + spec);
                     }
-                    anchored[l] = new Anchored(l, layer, k.lambda());
+                    if (priorDeferred) {
+                        rotations[l] = new Rotation(l, layer, k.lambda());
+                    } else {
+                        anchored[l] = new Anchored(l, layer, k.lambda());
+                    }
                 }
+            }
+        }
+    }
+
+    @Override
+    public void setPriorDeferred(boolean deferred) {
+        if (prior != null && deferred != priorDeferred) {
+            throw new IllegalStateException("the prior's step is deferred or not before a prior is set");
+        }
+        priorDeferred = deferred;
+    }
+
+    @Override
+    public void proximalStep(float rate) {
+        if (!priorDeferred) {
+            return;
+        }
+        if (diagonal != null) {
+            proximalTowardsAnchor(0, params.length, rate);
+        }
+        for (Rotation r : rotations) {
+            if (r != null) {
+                r.apply(rate);
+            }
+        }
+    }
+
+    /**
+     * A deferred K-FAC prior on one layer whose plain weights W̄ = [W | b] live in {@code params}:
+     * the proximal step rotates the deviation into the factors' eigenbasis, Ṽ = E_G (W̄ − W̄*) E_Aᵀ
+     * (eigenvectors as the rows of E), divides it by 1 + η λ s_G s_A, and rotates it back. Two
+     * d_out·(d_in+1)·(d_in+1+d_out) products per step, none in the data steps.
+     */
+    private final class Rotation {
+        final int l;
+        final int in1;
+        final int dIn;
+        final int dOut;
+        final float[] qA;
+        final float[] qG;
+        final float[] curvature;
+        final float[] anchor;
+        final float[] keep;
+        float rate = Float.NaN;
+        final float[] delta;
+        final float[] rotated;
+        final float[] row;
+
+        Rotation(int l, Prior.Layer layer, float lambda) {
+            this.l = l;
+            this.in1 = layer.inputs();
+            this.dIn = in1 - 1;
+            this.dOut = layer.outputs();
+            this.qA = layer.qA();
+            this.qG = layer.qG();
+            this.curvature = new float[dOut * in1];
+            for (int o = 0; o < dOut; o++) {
+                for (int m = 0; m < in1; m++) {
+                    curvature[o * in1 + m] = lambda * layer.sG()[o] * layer.sA()[m];
+                }
+            }
+            this.anchor = new float[dOut * in1];
+            for (int o = 0; o < dOut; o++) {
+                System.arraycopy(params, weightOffset[l] + o * dIn, anchor, o * in1, dIn);
+                anchor[o * in1 + dIn] = params[biasOffset[l] + o];
+            }
+            this.keep = new float[dOut * in1];
+            this.delta = new float[dOut * in1];
+            this.rotated = new float[dOut * in1];
+            this.row = new float[in1];
+        }
+
+        void apply(float learningRate) {
+            if (learningRate != rate) {
+                for (int i = 0; i < keep.length; i++) {
+                    keep[i] = 1f / (1f + learningRate * curvature[i]);
+                }
+                rate = learningRate;
+            }
+            for (int o = 0; o < dOut; o++) {
+                for (int i = 0; i < dIn; i++) {
+                    delta[o * in1 + i] = params[weightOffset[l] + o * dIn + i] - anchor[o * in1 + i];
+                }
+                delta[o * in1 + dIn] = params[biasOffset[l] + o] - anchor[o * in1 + dIn];
+            }
+            // rotated = E_G Δ, then Ṽ = rotated E_Aᵀ into delta, scaled
+            Arrays.fill(rotated, 0f);
+            for (int k = 0; k < dOut; k++) {
+                for (int o = 0; o < dOut; o++) {
+                    kernels.axpy(qG[k * dOut + o], delta, o * in1, rotated, k * in1, in1);
+                }
+            }
+            // Ṽ[k][m] = rotated_k · E_A[m], in 4×4 blocks (each loaded chunk used four times)
+            int k4 = dOut - dOut % 4;
+            int m4 = in1 - in1 % 4;
+            for (int k = 0; k < k4; k += 4) {
+                for (int m = 0; m < m4; m += 4) {
+                    kernels.dot4x4(qA, m * in1, in1, rotated, k * in1, rotated, (k + 1) * in1, rotated, (k + 2) * in1,
+                            rotated, (k + 3) * in1, in1, block);
+                    for (int mm = 0; mm < 4; mm++) {
+                        for (int r = 0; r < 4; r++) {
+                            delta[(k + r) * in1 + m + mm] = block[4 * mm + r];
+                        }
+                    }
+                }
+                for (int m = m4; m < in1; m++) {
+                    for (int r = 0; r < 4; r++) {
+                        delta[(k + r) * in1 + m] = kernels.dot(rotated, (k + r) * in1, qA, m * in1, in1);
+                    }
+                }
+            }
+            for (int k = k4; k < dOut; k++) {
+                for (int m = 0; m < in1; m++) {
+                    delta[k * in1 + m] = kernels.dot(rotated, k * in1, qA, m * in1, in1);
+                }
+            }
+            for (int i = 0; i < delta.length; i++) {
+                delta[i] *= keep[i];
+            }
+            // back: rotated_k = Σ_j Ṽ[k][j] E_A[j] in 4×4 blocks, then W̄ = W̄* + E_Gᵀ rotated
+            Arrays.fill(rotated, 0f);
+            for (int k = 0; k < k4; k += 4) {
+                for (int j = 0; j < m4; j += 4) {
+                    for (int kk = 0; kk < 4; kk++) {
+                        for (int r = 0; r < 4; r++) {
+                            block[4 * kk + r] = delta[(k + kk) * in1 + j + r];
+                        }
+                    }
+                    kernels.axpy4x4(block, qA, j * in1, qA, (j + 1) * in1, qA, (j + 2) * in1, qA, (j + 3) * in1,
+                            rotated, k * in1, in1, in1);
+                }
+                for (int j = m4; j < in1; j++) {
+                    for (int kk = 0; kk < 4; kk++) {
+                        kernels.axpy(delta[(k + kk) * in1 + j], qA, j * in1, rotated, (k + kk) * in1, in1);
+                    }
+                }
+            }
+            for (int k = k4; k < dOut; k++) {
+                for (int j = 0; j < in1; j++) {
+                    kernels.axpy(delta[k * in1 + j], qA, j * in1, rotated, k * in1, in1);
+                }
+            }
+            for (int o = 0; o < dOut; o++) {
+                System.arraycopy(anchor, o * in1, row, 0, in1);
+                for (int k = 0; k < dOut; k++) {
+                    kernels.axpy(qG[k * dOut + o], rotated, k * in1, row, 0, in1);
+                }
+                System.arraycopy(row, 0, params, weightOffset[l] + o * dIn, dIn);
+                params[biasOffset[l] + o] = row[dIn];
             }
         }
     }

@@ -100,7 +100,7 @@ public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, flo
     static Consolidators.Settings consolidation(EngramConfig config) {
         EngramConfig.Consolidation c = config.consolidation();
         return new Consolidators.Settings(c.method(), c.lambda().orElse(Consolidators.defaultLambda(c.method(), config.learner().method())),
-                c.damping(), c.decay(), c.labelMode(), c.samples(), config.model().seed() + 17);
+                c.damping(), c.decay(), c.labelMode(), c.samples(), config.model().seed() + 17, c.everyExamples());
     }
 
     /** The same settings with another step size. */
@@ -138,6 +138,6 @@ public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, flo
         };
         return new LearningCore(network, buffer, training, Consolidators.create(spec, consolidation),
                 new RecentWindow(consolidation.method() == io.engram.config.ConsolidationMethod.NONE ? 0 : consolidation.samples(),
-                        spec.inputSize()), outliers);
+                        spec.inputSize()), outliers, consolidation.everyExamples());
     }
 }

@@ -19,9 +19,13 @@ public final class LearningCore {
     private final RecentWindow window;
     private final LearnerSettings.Outliers outliers;
     private final SpikeGuard guard;
+    /** Consolidate every this many train examples without a task end (0 = only at task ends); at most the window's capacity. */
+    private final int consolidateEvery;
+    /** Whether a periodic consolidation took place in the current task (its buffer share is consolidated then). */
+    private boolean consolidatedInTask;
 
     LearningCore(Network network, ReservoirBuffer buffer, TrainingMethod method, Consolidator consolidator, RecentWindow window,
-            LearnerSettings.Outliers outliers) {
+            LearnerSettings.Outliers outliers, int consolidateEvery) {
         this.network = network;
         this.buffer = buffer;
         this.method = method;
@@ -30,6 +34,7 @@ public final class LearningCore {
         this.outliers = outliers;
         this.guard = new SpikeGuard(outliers.spikeGuard(), outliers.spikeGuardWarmup());
         network.setClipNorm(outliers.clipNorm());
+        this.consolidateEvery = consolidateEvery;
     }
 
     /**
@@ -50,7 +55,15 @@ public final class LearningCore {
     public float observe(float[] x, int offset, int label, int task, float[] prediction) {
         guard.admit(network, x, offset, label, task, prediction);
         window.add(x, offset, label);
-        return method.observe(x, offset, label, task);
+        float loss = method.observe(x, offset, label, task);
+        if (consolidateEvery > 0 && window.size() >= consolidateEvery) {
+            // periodic consolidation without a task end: the window holds exactly the examples since the last one
+            method.flush();
+            consolidator.consolidate(network, window.withBufferShare(null, task)); // earlier periods' examples are consolidated
+            window.clear();
+            consolidatedInTask = true;
+        }
+        return loss;
     }
 
     /** Learns any partial minibatch now; returns its loss or NaN. */
@@ -61,8 +74,10 @@ public final class LearningCore {
     /** Task {@code task} ended: learn what is pending, then consolidate what it needs. */
     public Consolidator.Report endTask(int task) {
         method.flush();
-        Consolidator.Report report = consolidator.consolidate(network, window.withBufferShare(buffer, task));
+        Consolidator.Report report = consolidator.consolidate(network,
+                window.withBufferShare(consolidatedInTask ? null : buffer, task));
         window.clear();
+        consolidatedInTask = false;
         guard.taskEnded();
         return report;
     }

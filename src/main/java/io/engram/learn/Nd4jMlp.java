@@ -37,6 +37,8 @@ public final class Nd4jMlp implements Network {
     private final IActivation softmax = new ActivationSoftmax();
     /** Largest L2 norm of one example's gradient in a step; 0 = no clipping. */
     private float clipNorm;
+    /** Whether the prior's proximal step waits for {@link #proximalStep}. */
+    private boolean priorDeferred;
     /** The prior's anchor θ* and per-parameter keep factors' curvature (diagonal), or nulls. */
     private INDArray diagonalAnchor;
     private INDArray diagonalCurvature;
@@ -157,7 +159,7 @@ public final class Nd4jMlp implements Network {
             INDArray b = update ? biases[l] : viewBias(targetParams, l);
             Nd4j.gemm(in, dl, w, true, false, factor, 1.0);
             b.addi(dl.sum(0).reshape(1, sizes[l + 1]).muli(factor));
-            if (update) {
+            if (update && !priorDeferred) {
                 applyPrior(l, learningRate);
             }
         }
@@ -327,6 +329,23 @@ public final class Nd4jMlp implements Network {
             INDArray updated = eigA[l].transpose().mmul(rotated).mmul(eigG[l]).addi(kronAnchor[l]);
             weights[l].assign(updated.get(NDArrayIndex.interval(0, sizes[l]), NDArrayIndex.all()));
             biases[l].assign(updated.get(NDArrayIndex.interval(sizes[l], sizes[l] + 1), NDArrayIndex.all()));
+        }
+    }
+
+    @Override
+    public void setPriorDeferred(boolean deferred) {
+        if ((diagonalAnchor != null || eigA != null) && deferred != priorDeferred) {
+            throw new IllegalStateException("the prior's step is deferred or not before a prior is set");
+        }
+        priorDeferred = deferred;
+    }
+
+    @Override
+    public void proximalStep(float rate) {
+        if (priorDeferred) {
+            for (int l = 0; l < layers; l++) {
+                applyPrior(l, rate);
+            }
         }
     }
 

@@ -71,4 +71,19 @@ public interface Network {
      * anchors at the current parameters.
      */
     void setPrior(Prior prior);
+
+    /**
+     * Whether {@link #step} leaves the prior's proximal step to {@link #proximalStep}, for methods
+     * that take many small steps per example (operator splitting: data steps, then one proximal
+     * step with their summed step size). A deferred K-FAC prior lets the steps run on the plain
+     * weights, without the rotated forward pass of each step, for two rotations of the weights per
+     * proximal step. Set before any prior; false by default.
+     */
+    void setPriorDeferred(boolean deferred);
+
+    /**
+     * With a deferred prior, its proximal step of step size {@code rate}: θ − θ* ← (θ − θ*) / (1 +
+     * rate·λ s) along the curvature's eigendirections; nothing otherwise.
+     */
+    void proximalStep(float rate);
 }

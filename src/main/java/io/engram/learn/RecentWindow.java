@@ -100,11 +100,11 @@ final class RecentWindow {
      * The window's examples, then buffer examples of {@code task} that the window does not hold, up
      * to the window's capacity. A task shorter than the window has every example in the window and
      * some also in the buffer; those are recognised by their input and label (a hash of the
-     * window's rows, then an exact comparison) and counted once.
+     * window's rows, then an exact comparison) and counted once. A null buffer: the window alone.
      */
     Samples withBufferShare(ReservoirBuffer buffer, int task) {
         int room = labels.length - size;
-        int[] slots = new int[Math.max(0, Math.min(room, buffer.size()))];
+        int[] slots = new int[buffer == null ? 0 : Math.max(0, Math.min(room, buffer.size()))];
         int extra = 0;
         java.util.Map<Integer, java.util.List<Integer>> held = new java.util.HashMap<>();
         if (slots.length > 0) {
@@ -112,7 +112,7 @@ final class RecentWindow {
                 held.computeIfAbsent(rowHash(inputs, i * inputSize, labels[i]), h -> new java.util.ArrayList<>()).add(i);
             }
         }
-        for (int slot = 0; slot < buffer.size() && extra < slots.length; slot++) {
+        for (int slot = 0; extra < slots.length && slot < buffer.size(); slot++) {
             if (buffer.task(slot) == task && !inWindow(held, buffer.inputs(), buffer.offset(slot), buffer.label(slot))) {
                 slots[extra++] = slot;
             }

@@ -114,6 +114,8 @@ class SettingsValidatorTest {
         assertThat(problems).anySatisfy(p -> assertThat(p).contains("engram.learner.clip-norm=-1").contains(">= 0"));
         assertThat(problems).anySatisfy(p -> assertThat(p).contains("engram.learner.spike-guard=0.5").contains("0 (off) or a finite factor >= 1"));
         assertThat(problems).anySatisfy(p -> assertThat(p).contains("engram.learner.spike-guard-warmup=0").contains("1 to 1000000"));
+        assertThat(SettingsValidator.problems(config(Map.of("engram.consolidation.every-examples", "2000"))))
+                .anySatisfy(p -> assertThat(p).contains("engram.consolidation.every-examples=2000").contains("engram.consolidation.samples (1000)"));
     }
 
     @Test

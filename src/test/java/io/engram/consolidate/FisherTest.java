@@ -235,6 +235,16 @@ class FisherTest {
         }
 
         @Override
+        public void setPriorDeferred(boolean deferred) {
+            net.setPriorDeferred(deferred);
+        }
+
+        @Override
+        public void proximalStep(float rate) {
+            net.proximalStep(rate);
+        }
+
+        @Override
         public void setPrior(Prior prior) {
             this.prior = prior;
             net.setPrior(prior);

@@ -377,6 +377,56 @@ class LaplacePriorTest {
         return out;
     }
 
+    /**
+     * A deferred prior: data steps, then one proximal step of their summed step size. After one data
+     * step it equals the step with the prior, for both priors and both networks; several data steps
+     * then one proximal step agree between the networks; and the choice is made before a prior.
+     */
+    @Test
+    void deferredPrior_dataStepThenProximalStep_equalsTheStepWithThePrior() {
+        KroneckerLaplace laplace = new KroneckerLaplace(40f, 0.01);
+        laplace.add(randomFactors(40));
+        float[] curvature = new float[SPEC.parameterCount()];
+        for (int i = 0; i < curvature.length; i++) {
+            curvature[i] = 5f + (i % 5) * 20f;
+        }
+        float[] x = inputs(4, 41);
+        for (boolean kronecker : new boolean[] {true, false}) {
+            Network[] deferred = {new JvmMlp(SPEC, 4, 42L), new Nd4jMlp(SPEC, 4, 42L)};
+            Network[] each = {new JvmMlp(SPEC, 4, 42L), new Nd4jMlp(SPEC, 4, 42L)};
+            for (int n = 0; n < 2; n++) {
+                deferred[n].setPriorDeferred(true);
+                Prior prior = kronecker ? laplace.prior() : new Prior.Diagonal(params(each[n]), curvature);
+                deferred[n].setPrior(prior);
+                each[n].setPrior(prior);
+                for (Network net : new Network[] {deferred[n], each[n]}) {
+                    net.step(batch(x, 4), 0.05f); // away from the anchor
+                }
+                deferred[n].proximalStep(0.05f);
+                float[] a = params(deferred[n]);
+                float[] b = params(each[n]);
+                for (int i = 0; i < a.length; i++) {
+                    assertThat(a[i]).as("%s %s θ[%d]", kronecker ? "kfac" : "ewc", n == 0 ? "jvm" : "nd4j", i)
+                            .isCloseTo(b[i], within(1e-5f));
+                }
+            }
+            for (int s = 0; s < 5; s++) {
+                deferred[0].step(batch(x, 1 + s % 4), 0.1f);
+                deferred[1].step(batch(x, 1 + s % 4), 0.1f);
+            }
+            deferred[0].proximalStep(0.5f);
+            deferred[1].proximalStep(0.5f);
+            float[] jvm = params(deferred[0]);
+            float[] nd4j = params(deferred[1]);
+            for (int i = 0; i < jvm.length; i++) {
+                assertThat(nd4j[i]).as("jvm against nd4j θ[%d]", i).isCloseTo(jvm[i], within(1e-4f));
+            }
+        }
+        JvmMlp late = new JvmMlp(SPEC, 4, 43L);
+        late.setPrior(laplace.prior());
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> late.setPriorDeferred(true)).isInstanceOf(IllegalStateException.class);
+    }
+
     @Test
     void nd4jNetwork_appliesBothPriorsLikeTheJvmKernel() {
         KroneckerLaplace laplace = new KroneckerLaplace(2.0, 0.05);

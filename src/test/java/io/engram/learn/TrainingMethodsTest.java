@@ -36,6 +36,79 @@ class TrainingMethodsTest {
         assertThat(buffer.size()).as("the current example is offered to the buffer after learning").isEqualTo(2);
     }
 
+    /**
+     * MER with the prior's step deferred to once per example: with s = 1, k = 1 and unit Reptile
+     * rates it is one data step then one proximal step of size α, which is the per-step prior's step.
+     */
+    @Test
+    void mer_withTheDeferredPrior_isTheStepWithThePrior_forOneStepPerExample() {
+        float[] x = {0.3f, -0.2f, 0.9f, 0.1f, -0.5f};
+        JvmMlp deferredNet = new JvmMlp(SPEC, 1, 81);
+        JvmMlp eachNet = new JvmMlp(SPEC, 1, 81);
+        ReservoirBuffer buffer = new ReservoirBuffer(10, 5, ReplayPolicy.RESERVOIR, 1);
+        MetaExperienceReplay deferred = new MetaExperienceReplay(deferredNet, buffer, 0.1f, 1f, 1f, 1, 0, true);
+        float[] anchor = params(deferredNet);
+        float[] curvature = new float[anchor.length];
+        java.util.Arrays.fill(curvature, 30f);
+        deferredNet.setPrior(new Prior.Diagonal(anchor, curvature));
+        eachNet.setPrior(new Prior.Diagonal(anchor.clone(), curvature));
+        for (int i = 0; i < 3; i++) {
+            deferred.observe(x, 0, 1, 0);
+            eachNet.step(new Batch(1).add(x, 0, 1), 0.1f);
+        }
+        float[] a = params(deferredNet);
+        float[] b = params(eachNet);
+        for (int i = 0; i < a.length; i++) {
+            assertThat(a[i]).isCloseTo(b[i], within(1e-6f));
+        }
+        assertThat(deferred.hyperparameters()).containsEntry("prior_step", "once per example");
+        assertThat(new MetaExperienceReplay(new JvmMlp(SPEC, 1, 82), buffer, 0.03f, 0.03f, 1f, 10, 100).hyperparameters())
+                .as("MER's default s·k = 1010 defers").containsEntry("prior_step", "once per example");
+        assertThat(new MetaExperienceReplay(new JvmMlp(SPEC, 1, 83), buffer, 0.03f, 0.03f, 1f, 10, 10).hyperparameters())
+                .containsEntry("prior_step", "every step");
+    }
+
+    /** A deferred K-FAC prior survives a checkpoint: the restored learner predicts and learns exactly as the original. */
+    @Test
+    void merWithADeferredKfacPrior_survivesACheckpoint() throws java.io.IOException {
+        MlpSpec spec = new MlpSpec(10, List.of(8), 3, Activation.RELU);
+        LearnerSettings settings = new LearnerSettings(spec, 3, io.engram.config.LearnerMethod.MER, 0.03f, 1, 100, 63,
+                ReplayPolicy.RESERVOIR, 0.03f, 1f, 4, Kernel.JVM,
+                new io.engram.consolidate.Consolidators.Settings(io.engram.config.ConsolidationMethod.KFAC, 1, 0.001, 0.9,
+                        io.engram.consolidate.LabelMode.SAMPLED, 50, 4),
+                LearnerSettings.EvaluationSettings.DEFAULT);
+        LearningCore core = settings.build();
+        assertThat(core.describe()).containsEntry("prior_step", "once per example");
+        int[] labels = new int[200];
+        float[][] x = blobs(200, 5, labels);
+        for (int i = 0; i < 100; i++) {
+            core.observe(x[i], 0, labels[i], 0);
+        }
+        core.endTask(0);
+        for (int i = 100; i < 130; i++) {
+            core.observe(x[i], 0, labels[i], 1);
+        }
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        core.writeState(new java.io.DataOutputStream(bytes));
+        LearningCore restored = settings.build();
+        restored.readState(new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())), 9);
+        core.buffer().restore(new java.io.DataInputStream(new java.io.ByteArrayInputStream(bufferBytes(core))), 9);
+        float[] a = params(core.network());
+        float[] b = params(restored.network());
+        assertThat(b).containsExactly(a);
+        for (int i = 130; i < 160; i++) {
+            core.observe(x[i], 0, labels[i], 1);
+            restored.observe(x[i], 0, labels[i], 1);
+        }
+        assertThat(params(restored.network())).as("both go on identically, the prior included").containsExactly(params(core.network()));
+    }
+
+    private static byte[] bufferBytes(LearningCore core) throws java.io.IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        core.buffer().writeTo(new java.io.DataOutputStream(bytes));
+        return bytes.toByteArray();
+    }
+
     @Test
     void mer_reptileInterpolations_matchAHandComputation() {
         float[] x = {0.3f, -0.2f, 0.9f, 0.1f, -0.5f};
