@@ -87,23 +87,8 @@ class CrashRecoveryIT {
         return ModelTopics.readLatest(clients, new Topics("engram.").models(), k -> k.startsWith(MODEL + ":") && !k.contains(":@"));
     }
 
-    /** Triggers answered by the versions 1, 2, … in order (a version folds the triggers of one batch). */
     private static List<String> triggers(Map<String, byte[]> manifests) {
-        List<String> out = new ArrayList<>();
-        for (int v = 1; manifests.containsKey(MODEL + ":" + v); v++) {
-            JsonNode m;
-            try {
-                m = JSON.readTree(manifests.get(MODEL + ":" + v));
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-            if (m.has("triggers")) {
-                m.get("triggers").forEach(t -> out.add(t.asText()));
-            } else {
-                out.add(m.get("trigger").asText());
-            }
-        }
-        return out;
+        return io.engram.support.Versions.triggers(manifests, MODEL);
     }
 
     /** Waits for the version answering the last task end; returns it. */

@@ -113,5 +113,16 @@ class LearnerStateTest {
         float[] p = learner.predict(new float[] {0.2f, 1.1f, -0.3f, 0.0f, 0.9f, 0.4f});
         assertThat(p[0] + p[1] + p[2]).isCloseTo(1f, org.assertj.core.api.Assertions.within(1e-5f));
         assertThat(Files.size(golden)).isPositive();
+        // exact: the restored state written again is the golden state, byte for byte (parameters, buffer rows, factors,
+        // matrix, counters); a format-1 file gains only format 2's empty list of pending version triggers
+        byte[] payload = loaded.payload();
+        java.io.ByteArrayOutputStream again = new java.io.ByteArrayOutputStream();
+        DataOutputStream out = new DataOutputStream(again);
+        out.writeUTF("m");
+        learner.writeState(out);
+        out.flush();
+        byte[] expected = format == CheckpointStore.FORMAT_VERSION ? payload
+                : java.util.Arrays.copyOf(payload, payload.length + 8); // an empty string list (int 0) and a count (int 0)
+        assertThat(again.toByteArray()).isEqualTo(expected);
     }
 }

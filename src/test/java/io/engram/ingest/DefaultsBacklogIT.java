@@ -97,22 +97,7 @@ class DefaultsBacklogIT {
 
     /** Every trigger answered by the model's versions, in version order. */
     private static List<String> triggers(KafkaClients clients) {
-        Map<String, byte[]> manifests = ModelTopics.readLatest(clients, new Topics("engram.").models(),
-                k -> k.startsWith(MODEL + ":") && !k.contains(":@"));
-        List<String> out = new ArrayList<>();
-        for (int v = 1; manifests.containsKey(MODEL + ":" + v); v++) {
-            JsonNode m;
-            try {
-                m = JSON.readTree(manifests.get(MODEL + ":" + v));
-            } catch (java.io.IOException e) {
-                throw new java.io.UncheckedIOException(e);
-            }
-            if (m.has("triggers")) {
-                m.get("triggers").forEach(t -> out.add(t.asText()));
-            } else {
-                out.add(m.get("trigger").asText());
-            }
-        }
-        return out;
+        return io.engram.support.Versions.triggers(ModelTopics.readLatest(clients, new Topics("engram.").models(),
+                k -> k.startsWith(MODEL + ":") && !k.contains(":@")), MODEL);
     }
 }
