@@ -21,7 +21,7 @@ import java.util.Map;
  *   ./engram feed --csv data.csv --task T [--label-column y] [--split train]   numeric columns become x
  *   ./engram feed --benchmark permuted|rotated [--tasks N --per-task N --eval-per-task N]
  *   --avro: send each record as Avro binary of schemas/example.avsc (header content-type: application/avro)
- *   common: --bootstrap HOST:PORT (or ENGRAM_KAFKA_BOOTSTRAP_SERVERS, default 127.0.0.1:9092),
+ *   common: --bootstrap HOST:PORT (or ENGRAM_KAFKA_BOOTSTRAP_SERVERS, default 127.0.0.1:ENGRAM_KAFKA_EMBEDDED_PORT or 9092),
  *           --topic (default engram.examples), --model (record key, default "default"), --rate N records/s
  * </pre>
  */
@@ -34,7 +34,7 @@ public final class Feed {
         List<String> arguments = new ArrayList<>(List.of(args));
         boolean avro = arguments.remove("--avro");
         Map<String, String> o = options(arguments.toArray(String[]::new));
-        String bootstrap = o.getOrDefault("bootstrap", System.getenv().getOrDefault("ENGRAM_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"));
+        String bootstrap = o.getOrDefault("bootstrap", io.engram.broker.KafkaClients.defaultBootstrap(System.getenv()));
         KafkaClients clients = new KafkaClients(bootstrap, KafkaClients.passThrough(System.getenv().keySet(), System.getenv()::get), 10_000);
         String topic = o.getOrDefault("topic", "engram.examples");
         List<byte[]> records;

@@ -14,7 +14,7 @@ import java.util.Map;
  * {@code ./engram pull --model M --version V|latest|stable [--format onnx] --out FILE}: rebuilds a
  * version's artifact (the DL4J zip, or with {@code --format onnx} its ONNX model) from Kafka alone
  * (no HTTP), checks the chunk count, size and SHA-256 against the manifest, and writes it atomically. Kafka: {@code --bootstrap} or ENGRAM_KAFKA_BOOTSTRAP_SERVERS
- * (default 127.0.0.1:9092), client settings from ENGRAM_KAFKA_CLIENT_*, topics under
+ * (default the embedded broker, 127.0.0.1:ENGRAM_KAFKA_EMBEDDED_PORT or 9092), client settings from ENGRAM_KAFKA_CLIENT_*, topics under
  * {@code --topic-prefix} (default engram.).
  */
 public final class Pull {
@@ -36,8 +36,7 @@ public final class Pull {
                     + "] --out FILE [--bootstrap HOST:PORT] [--topic-prefix P]");
             System.exit(2);
         }
-        String bootstrap = options.getOrDefault("bootstrap",
-                System.getenv().getOrDefault("ENGRAM_KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"));
+        String bootstrap = options.getOrDefault("bootstrap", KafkaClients.defaultBootstrap(System.getenv()));
         KafkaClients clients = new KafkaClients(bootstrap, KafkaClients.passThrough(System.getenv().keySet(), System.getenv()::get), 10_000);
         Topics topics = new Topics(options.getOrDefault("topic-prefix", System.getenv().getOrDefault("ENGRAM_TOPIC_PREFIX", "engram.")));
         try {
