@@ -7,7 +7,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -27,37 +26,58 @@ public final class Pull {
     }
 
     public static void main(String[] args) {
-        Map<String, String> options = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
-        if (!options.containsKey("model") || !options.containsKey("out")) {
-            System.err.println("usage: ./engram pull --model M [--version N|latest|stable] [--format " + Artifacts.FORMAT + "|" + Artifacts.ONNX
-                    + "] --out FILE [--bootstrap HOST:PORT] [--topic-prefix P]");
-            System.exit(2);
-        }
-        String bootstrap = options.getOrDefault("bootstrap", KafkaClients.defaultBootstrap(System.getenv()));
-        KafkaClients clients = new KafkaClients(bootstrap, KafkaClients.passThrough(System.getenv().keySet(), System.getenv()::get), 10_000);
-        Topics topics = new Topics(options.getOrDefault("topic-prefix", System.getenv().getOrDefault("ENGRAM_TOPIC_PREFIX", "engram.")));
-        try {
-            String format = options.getOrDefault("format", Artifacts.FORMAT);
-            Pulled pulled = pull(clients, topics, options.get("model"), options.getOrDefault("version", "latest"), format);
-            Path out = Path.of(options.get("out"));
-            write(out, pulled.artifact());
-            JsonNode entry = ModelTopics.artifactEntry(pulled.manifest(), format);
-            System.out.printf("Pulled model %s version %d, %s (%d bytes, %d chunks, SHA-256 %s) to %s%n", options.get("model"),
-                    pulled.manifest().get("version").asLong(), format, pulled.artifact().length,
-                    entry.path("chunks").asInt(), entry.path("sha256").asText(), out);
-        } catch (ModelTopics.ArtifactMismatchException | IllegalArgumentException e) {
-            System.err.println("engram pull: " + e.getMessage());
-            System.exit(1);
-        } catch (org.apache.kafka.common.errors.TimeoutException e) {
-            System.err.println("engram pull: Kafka at " + bootstrap + " did not answer in time (" + e.getMessage()
-                    + "); is it running, and is --bootstrap (or ENGRAM_KAFKA_BOOTSTRAP_SERVERS) right?");
-            System.exit(1);
-        } catch (IOException | RuntimeException e) {
-            System.err.println("engram pull: " + e);
-            System.exit(1);
+        System.exit(new picocli.CommandLine(new Command()).execute(args));
+    }
+
+    /** {@code ./engram pull}: options checked by picocli (unknown or missing ones print the usage). */
+    @picocli.CommandLine.Command(name = "engram pull", mixinStandardHelpOptions = true,
+            description = "Fetch a model version from Kafka alone, check its chunks and SHA-256, write it to a file.")
+    static final class Command implements java.util.concurrent.Callable<Integer> {
+
+        @picocli.CommandLine.Option(names = "--model", required = true, description = "model id")
+        String model;
+
+        @picocli.CommandLine.Option(names = "--version", defaultValue = "latest", description = "N, latest or stable (default: ${DEFAULT-VALUE})")
+        String version;
+
+        @picocli.CommandLine.Option(names = "--format", defaultValue = Artifacts.FORMAT,
+                description = Artifacts.FORMAT + " or " + Artifacts.ONNX + " (default: ${DEFAULT-VALUE})")
+        String format;
+
+        @picocli.CommandLine.Option(names = "--out", required = true, description = "file to write")
+        Path out;
+
+        @picocli.CommandLine.Option(names = "--bootstrap",
+                description = "Kafka; default ENGRAM_KAFKA_BOOTSTRAP_SERVERS, else the embedded broker on ENGRAM_KAFKA_EMBEDDED_PORT (9092)")
+        String bootstrap;
+
+        @picocli.CommandLine.Option(names = "--topic-prefix", description = "default ENGRAM_TOPIC_PREFIX, else engram.")
+        String topicPrefix;
+
+        @Override
+        public Integer call() {
+            String servers = bootstrap != null ? bootstrap : KafkaClients.defaultBootstrap(System.getenv());
+            KafkaClients clients = new KafkaClients(servers, KafkaClients.passThrough(System.getenv().keySet(), System.getenv()::get), 10_000);
+            Topics topics = new Topics(topicPrefix != null ? topicPrefix : System.getenv().getOrDefault("ENGRAM_TOPIC_PREFIX", "engram."));
+            try {
+                Pulled pulled = pull(clients, topics, model, version, format);
+                write(out, pulled.artifact());
+                JsonNode entry = ModelTopics.artifactEntry(pulled.manifest(), format);
+                System.out.printf("Pulled model %s version %d, %s (%d bytes, %d chunks, SHA-256 %s) to %s%n", model,
+                        pulled.manifest().get("version").asLong(), format, pulled.artifact().length,
+                        entry.path("chunks").asInt(), entry.path("sha256").asText(), out);
+                return 0;
+            } catch (ModelTopics.ArtifactMismatchException | IllegalArgumentException e) {
+                System.err.println("engram pull: " + e.getMessage());
+                return 1;
+            } catch (org.apache.kafka.common.errors.TimeoutException e) {
+                System.err.println("engram pull: Kafka at " + servers + " did not answer in time (" + e.getMessage()
+                        + "); is it running, and is --bootstrap (or ENGRAM_KAFKA_BOOTSTRAP_SERVERS) right?");
+                return 1;
+            } catch (IOException | RuntimeException e) {
+                System.err.println("engram pull: " + e);
+                return 1;
+            }
         }
     }
 
