@@ -27,8 +27,23 @@ public final class DeviceCheck {
     private DeviceCheck() {
     }
 
+    @picocli.CommandLine.Command(name = "bench/device-check.sh", mixinStandardHelpOptions = true,
+            description = "The GPU path's check: backend, equivalence with the JVM kernel, step times.")
+    static final class Options implements java.util.concurrent.Callable<Integer> {
+        @picocli.CommandLine.Option(names = "--quick", description = "shorter timings (about a fifth of the work)")
+        boolean quick;
+
+        @Override
+        public Integer call() {
+            return check(quick);
+        }
+    }
+
     public static void main(String[] args) {
-        boolean quick = Arrays.asList(args).contains("--quick");
+        System.exit(new picocli.CommandLine(new Options()).execute(args));
+    }
+
+    static int check(boolean quick) {
         String backend = Nd4j.getBackend().getClass().getSimpleName();
         int devices = Nd4j.getAffinityManager().getNumberOfDevices();
         boolean gpu = backend.toLowerCase().contains("cuda") || backend.toLowerCase().contains("jcublas");
@@ -56,9 +71,7 @@ public final class DeviceCheck {
                 System.out.printf("%-18s %-6s %14.1f %,14.0f %s %s %s%n", describe(spec), kernel, single, mer, er.get(0), er.get(1), er.get(2));
             }
         }
-        if (worst >= 1e-3) {
-            System.exit(1);
-        }
+        return worst >= 1e-3 ? 1 : 0;
     }
 
     private static String describe(MlpSpec spec) {

@@ -26,13 +26,24 @@ public final class Memory {
     private Memory() {
     }
 
-    public static void main(String[] args) throws Exception {
-        int models = 8;
-        for (int i = 0; i < args.length - 1; i++) {
-            if (args[i].equals("--models")) {
-                models = Integer.parseInt(args[i + 1]);
-            }
+    @picocli.CommandLine.Command(name = "engram bench memory", mixinStandardHelpOptions = true,
+            description = "Heap per model at the service's defaults, at its bounds.")
+    static final class Options implements java.util.concurrent.Callable<Integer> {
+        @picocli.CommandLine.Option(names = "--models", defaultValue = "8", description = "models to build (default: ${DEFAULT-VALUE})")
+        int models;
+
+        @Override
+        public Integer call() throws Exception {
+            measure(models);
+            return 0;
         }
+    }
+
+    public static void main(String[] args) {
+        System.exit(new picocli.CommandLine(new Options()).execute(args));
+    }
+
+    static void measure(int models) throws Exception {
         MlpSpec spec = new MlpSpec(784, List.of(100, 100), 10, Activation.RELU);
         LearnerSettings settings = Bench.settings(spec, LearnerMethod.MER, 5120, 1, null, 1)
                 .withConsolidation(new Consolidators.Settings(ConsolidationMethod.KFAC,
