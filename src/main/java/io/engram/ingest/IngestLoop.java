@@ -259,9 +259,6 @@ public final class IngestLoop implements Runnable {
             pendingRollback = false;
         }
         ConsumerRecords<byte[], byte[]> records = consumer.poll(settings.pollTimeout());
-        if (pendingRollback) {
-            return; // a rebalance in that poll found the learners ahead of the group: roll back first, read again
-        }
         if (state != State.RUNNING) {
             LOG.info("Ingest running on {} ({} partitions assigned)", topic, consumer.assignment().size());
             state = State.RUNNING;
