@@ -34,16 +34,38 @@ public final class Demo {
     private Demo() {
     }
 
-    public static void main(String[] args) throws Exception {
-        Map<String, String> o = Feed.options(args);
-        String url = o.getOrDefault("url", "http://127.0.0.1:8080");
-        String model = o.getOrDefault("model", "demo");
+    @picocli.CommandLine.Command(name = "engram demo", mixinStandardHelpOptions = true,
+            description = "Stream permuted Fashion-MNIST through the running service and print what it learned.")
+    static final class Options implements java.util.concurrent.Callable<Integer> {
+        @picocli.CommandLine.Mixin
+        StreamOptions stream = new StreamOptions();
+
+        @picocli.CommandLine.Option(names = "--url", defaultValue = "http://127.0.0.1:8080", description = "the service (default: ${DEFAULT-VALUE})")
+        String url;
+
+        @picocli.CommandLine.Option(names = "--model", defaultValue = "demo", description = "model id (default: ${DEFAULT-VALUE})")
+        String model;
+
+        @Override
+        public Integer call() throws Exception {
+            run(this);
+            return 0;
+        }
+    }
+
+    public static void main(String[] args) {
+        Commands.run(new Options(), args);
+    }
+
+    private static void run(Options o) throws Exception {
+        String url = o.url;
+        String model = o.model;
         PrintStream out = System.out;
         JsonNode status = get(url + "/api/status");
         KafkaClients clients = new KafkaClients(status.get("bootstrap_servers").asText(), Map.of(), 10_000);
         FashionMnist data = Feed.data();
-        TaskStream stream = Feed.stream(o, data);
-        int evalPerTask = Integer.parseInt(o.getOrDefault("eval-per-task", "500"));
+        TaskStream stream = o.stream.stream(StreamOptions.Kind.permuted, data);
+        int evalPerTask = o.stream.evalPerTask;
         List<byte[]> records = StreamProducer.records(data, stream, evalPerTask);
         out.printf("Streaming %d %s tasks × %d train + %d eval examples to model '%s' through Kafka at %s%n", stream.tasks(),
                 stream.kind(), stream.perTask(), evalPerTask, model, status.get("bootstrap_servers").asText());

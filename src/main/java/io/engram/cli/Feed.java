@@ -1,17 +1,12 @@
 package io.engram.cli;
 
 import io.engram.bench.FashionMnist;
-import io.engram.bench.PermutedStream;
-import io.engram.bench.RotatedStream;
-import io.engram.bench.TaskStream;
 import io.engram.broker.KafkaClients;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * {@code ./engram feed}: a producer into any Kafka, with a progress bar.
@@ -25,58 +20,86 @@ import java.util.Map;
  *           --topic (default engram.examples), --model (record key, default "default"), --rate N records/s
  * </pre>
  */
-public final class Feed {
+@picocli.CommandLine.Command(name = "engram feed", mixinStandardHelpOptions = true,
+        description = "A producer into any Kafka, with a progress bar: a JSON-lines file, a CSV file or a benchmark stream.")
+public final class Feed implements java.util.concurrent.Callable<Integer> {
 
-    private Feed() {
+    /** Exactly one source. */
+    static final class Source {
+        @picocli.CommandLine.Option(names = "--file", description = "one Engram record (JSON) per line")
+        Path file;
+
+        @picocli.CommandLine.Option(names = "--csv", description = "a CSV file with a header; numeric columns become x")
+        Path csv;
+
+        @picocli.CommandLine.Option(names = "--benchmark", description = "permuted or rotated Fashion-MNIST")
+        StreamOptions.Kind benchmark;
     }
 
-    public static void main(String[] args) throws Exception {
-        List<String> arguments = new ArrayList<>(List.of(args));
-        boolean avro = arguments.remove("--avro");
-        Map<String, String> o = options(arguments.toArray(String[]::new));
-        String bootstrap = o.getOrDefault("bootstrap", io.engram.broker.KafkaClients.defaultBootstrap(System.getenv()));
-        KafkaClients clients = new KafkaClients(bootstrap, KafkaClients.passThrough(System.getenv().keySet(), System.getenv()::get), 10_000);
-        String topic = o.getOrDefault("topic", "engram.examples");
+    @picocli.CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+    Source source;
+
+    @picocli.CommandLine.Mixin
+    StreamOptions streamOptions = new StreamOptions();
+
+    @picocli.CommandLine.Option(names = "--task", defaultValue = "csv", description = "task of the CSV records (default: ${DEFAULT-VALUE})")
+    String task;
+
+    @picocli.CommandLine.Option(names = "--label-column", defaultValue = "y", description = "CSV column of the label (default: ${DEFAULT-VALUE})")
+    String labelColumn;
+
+    @picocli.CommandLine.Option(names = "--split", defaultValue = "train", description = "train or eval, for CSV records (default: ${DEFAULT-VALUE})")
+    String split;
+
+    @picocli.CommandLine.Option(names = "--avro", description = "send Avro binary of schemas/example.avsc (header content-type: application/avro)")
+    boolean avro;
+
+    @picocli.CommandLine.Option(names = "--bootstrap",
+            description = "Kafka; default ENGRAM_KAFKA_BOOTSTRAP_SERVERS, else the embedded broker on ENGRAM_KAFKA_EMBEDDED_PORT (9092)")
+    String bootstrap;
+
+    @picocli.CommandLine.Option(names = "--topic", defaultValue = "engram.examples", description = "(default: ${DEFAULT-VALUE})")
+    String topic;
+
+    @picocli.CommandLine.Option(names = "--model", defaultValue = "default", description = "the record key (default: ${DEFAULT-VALUE})")
+    String model;
+
+    @picocli.CommandLine.Option(names = "--rate", defaultValue = "0", description = "records a second, 0 = as fast as possible")
+    double rate;
+
+    public static void main(String[] args) {
+        Commands.run(new Feed(), args);
+    }
+
+    @Override
+    public Integer call() throws Exception {
+        String servers = bootstrap != null ? bootstrap : KafkaClients.defaultBootstrap(System.getenv());
+        KafkaClients clients = new KafkaClients(servers, KafkaClients.passThrough(System.getenv().keySet(), System.getenv()::get), 10_000);
         List<byte[]> records;
-        if (o.containsKey("file")) {
-            records = new ArrayList<>();
-            for (String line : Files.readAllLines(Path.of(o.get("file")), StandardCharsets.UTF_8)) {
-                if (!line.isBlank()) {
-                    records.add(line.getBytes(StandardCharsets.UTF_8));
+        try {
+            if (source.file != null) {
+                records = new ArrayList<>();
+                for (String line : Files.readAllLines(source.file, StandardCharsets.UTF_8)) {
+                    if (!line.isBlank()) {
+                        records.add(line.getBytes(StandardCharsets.UTF_8));
+                    }
                 }
+            } else if (source.csv != null) {
+                records = csv(source.csv, task, labelColumn, split);
+            } else {
+                FashionMnist data = data();
+                records = StreamProducer.records(data, streamOptions.stream(source.benchmark, data), streamOptions.evalPerTask);
             }
-        } else if (o.containsKey("csv")) {
-            records = csv(Path.of(o.get("csv")), o.getOrDefault("task", "csv"), o.getOrDefault("label-column", "y"),
-                    o.getOrDefault("split", "train"));
-        } else if (o.containsKey("benchmark")) {
-            FashionMnist data = data();
-            records = StreamProducer.records(data, stream(o, data), Integer.parseInt(o.getOrDefault("eval-per-task", "500")));
-        } else {
-            System.err.println("usage: ./engram feed --file F | --csv F --task T | --benchmark permuted|rotated [--avro] [options]; see README");
-            System.exit(2);
-            return;
-        }
-        if (avro) {
-            try {
+            if (avro) {
                 records = StreamProducer.toAvro(records);
-            } catch (IllegalArgumentException e) {
-                System.err.println("engram feed: " + e.getMessage());
-                System.exit(1);
-                return;
             }
+        } catch (IllegalArgumentException | java.io.IOException e) {
+            System.err.println("engram feed: " + e.getMessage());
+            return 1;
         }
-        System.err.printf("Feeding %d records (%s) to %s at %s (key %s)%n", records.size(), avro ? "Avro" : "JSON", topic, bootstrap,
-                o.getOrDefault("model", "default"));
-        StreamProducer.produce(clients, topic, o.getOrDefault("model", "default"), records,
-                Double.parseDouble(o.getOrDefault("rate", "0")), System.err, avro);
-    }
-
-    static Map<String, String> options(String[] args) {
-        Map<String, String> options = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
-        return options;
+        System.err.printf("Feeding %d records (%s) to %s at %s (key %s)%n", records.size(), avro ? "Avro" : "JSON", topic, servers, model);
+        StreamProducer.produce(clients, topic, model, records, rate, System.err, avro);
+        return 0;
     }
 
     /** Fashion-MNIST from Debian's package, or the synthetic stand-in (and it says which). */
@@ -90,40 +113,47 @@ public final class Feed {
         return FashionMnist.synthetic(20_000, 2_000, 7);
     }
 
-    static TaskStream stream(Map<String, String> o, FashionMnist data) {
-        int tasks = Integer.parseInt(o.getOrDefault("tasks", "10"));
-        int perTask = Integer.parseInt(o.getOrDefault("per-task", "1000"));
-        int evalPerTask = Integer.parseInt(o.getOrDefault("eval-per-task", "500"));
-        long seed = Long.parseLong(o.getOrDefault("seed", "1"));
-        return o.getOrDefault("benchmark", "permuted").equals("rotated")
-                ? RotatedStream.create(tasks, perTask, evalPerTask, Double.parseDouble(o.getOrDefault("step-degrees", "18")),
-                        data.trainImages().length, seed)
-                : PermutedStream.create(tasks, perTask, evalPerTask, data.trainImages().length, seed);
-    }
+    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
 
-    private static List<byte[]> csv(Path file, String task, String labelColumn, String split) throws java.io.IOException {
-        List<String> lines = Files.readAllLines(file, StandardCharsets.UTF_8);
-        String[] header = lines.get(0).split(",");
-        int label = java.util.Arrays.asList(header).indexOf(labelColumn);
-        if (label < 0) {
-            throw new IllegalArgumentException("no column '" + labelColumn + "' in " + file + "; columns: " + String.join(",", header));
-        }
+    /**
+     * CSV with a header (RFC 4180: quoted cells, commas inside quotes): every column but the label's
+     * becomes x in order; an integer label is {@code y}, any other {@code label}. Records are built
+     * as JSON objects, so no cell can change their shape.
+     */
+    static List<byte[]> csv(Path file, String task, String labelColumn, String split) throws java.io.IOException {
+        org.apache.commons.csv.CSVFormat format = org.apache.commons.csv.CSVFormat.RFC4180.builder()
+                .setHeader().setSkipHeaderRecord(true).setIgnoreSurroundingSpaces(true).setIgnoreEmptyLines(true).get();
         List<byte[]> records = new ArrayList<>();
-        for (String line : lines.subList(1, lines.size())) {
-            if (line.isBlank()) {
-                continue;
+        try (java.io.Reader in = Files.newBufferedReader(file, StandardCharsets.UTF_8);
+                org.apache.commons.csv.CSVParser parser = org.apache.commons.csv.CSVParser.parse(in, format)) {
+            List<String> header = parser.getHeaderNames();
+            int label = header.indexOf(labelColumn);
+            if (label < 0) {
+                throw new IllegalArgumentException("no column '" + labelColumn + "' in " + file + "; columns: " + String.join(",", header));
             }
-            String[] cells = line.split(",");
-            StringBuilder x = new StringBuilder();
-            for (int i = 0; i < cells.length; i++) {
-                if (i != label) {
-                    x.append(x.length() == 0 ? "" : ",").append(cells[i].trim());
+            for (org.apache.commons.csv.CSVRecord row : parser) {
+                com.fasterxml.jackson.databind.node.ObjectNode record = JSON.createObjectNode();
+                record.put("task", task);
+                record.put("split", split);
+                String y = row.get(label);
+                if (y.matches("-?\\d+")) {
+                    record.put("y", Long.parseLong(y));
+                } else {
+                    record.put("label", y);
                 }
+                com.fasterxml.jackson.databind.node.ArrayNode x = record.putArray("x");
+                for (int i = 0; i < row.size(); i++) {
+                    if (i != label) {
+                        try {
+                            x.add(Double.parseDouble(row.get(i)));
+                        } catch (NumberFormatException e) {
+                            throw new IllegalArgumentException(file + " line " + parser.getCurrentLineNumber() + ", column '"
+                                    + header.get(i) + "': expected a number, found '" + row.get(i) + "'");
+                        }
+                    }
+                }
+                records.add(JSON.writeValueAsBytes(record));
             }
-            String y = cells[label].trim();
-            String labelJson = y.matches("-?\\d+") ? "\"y\":" + y : "\"label\":\"" + y.replace("\"", "") + "\"";
-            records.add(("{\"task\":\"" + task + "\",\"split\":\"" + split + "\"," + labelJson + ",\"x\":[" + x + "]}")
-                    .getBytes(StandardCharsets.UTF_8));
         }
         return records;
     }

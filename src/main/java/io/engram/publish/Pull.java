@@ -26,7 +26,7 @@ public final class Pull {
     }
 
     public static void main(String[] args) {
-        System.exit(new picocli.CommandLine(new Command()).execute(args));
+        io.engram.cli.Commands.run(new Command(), args);
     }
 
     /** {@code ./engram pull}: options checked by picocli (unknown or missing ones print the usage). */
