@@ -42,10 +42,11 @@ public final class Bench {
             System.err.println("usage: bench protocol|throughput [--option value ...]");
             System.exit(2);
         }
-        Map<String, String> options = new HashMap<>();
-        for (int i = 1; i + 1 < args.length; i += 2) {
-            options.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        Map<String, String> options = new HashMap<>(io.engram.command.Commands.options("engram bench " + args[0], List.of(
+                "tasks", "per-task", "eval-per-task", "seed", "data", "stream", "out", "methods", "buffers", "buffer", "base",
+                "repeats", "step-degrees", "er-buffer", "mer-buffer", "lambdas", "lambda", "label-mode", "samples", "damping",
+                "decay", "learning-rate", "replay-batch", "clip-norm", "spike-guard", "task-free", "every", "configs"),
+                java.util.Arrays.copyOfRange(args, 1, args.length)));
         Path dataDir = Path.of(options.getOrDefault("data", FashionMnist.DEBIAN_PATH.toString()));
         System.err.println("Loading Fashion-MNIST from " + dataDir);
         FashionMnist data = FashionMnist.load(dataDir);

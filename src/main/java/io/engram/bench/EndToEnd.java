@@ -45,10 +45,7 @@ public final class EndToEnd {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> o = new HashMap<>();
-        for (int i = 0; i + 1 < args.length; i += 2) {
-            o.put(args[i].replaceFirst("^--", ""), args[i + 1]);
-        }
+        Map<String, String> o = io.engram.command.Commands.options("engram bench e2e", List.of("examples", "configs", "format", "out"), args);
         int examples = Integer.parseInt(o.getOrDefault("examples", "4000"));
         FashionMnist data = FashionMnist.installed(FashionMnist.DEBIAN_PATH) ? FashionMnist.load(FashionMnist.DEBIAN_PATH)
                 : FashionMnist.synthetic(20_000, 1_000, 7);

@@ -54,7 +54,7 @@ public final class Demo {
     }
 
     public static void main(String[] args) {
-        Commands.run(new Options(), args);
+        io.engram.command.Commands.run(new Options(), args);
     }
 
     private static void run(Options o) throws Exception {

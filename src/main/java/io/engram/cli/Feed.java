@@ -68,7 +68,7 @@ public final class Feed implements java.util.concurrent.Callable<Integer> {
     double rate;
 
     public static void main(String[] args) {
-        Commands.run(new Feed(), args);
+        io.engram.command.Commands.run(new Feed(), args);
     }
 
     @Override

@@ -26,7 +26,7 @@ public final class Pull {
     }
 
     public static void main(String[] args) {
-        io.engram.cli.Commands.run(new Command(), args);
+        io.engram.command.Commands.run(new Command(), args);
     }
 
     /** {@code ./engram pull}: options checked by picocli (unknown or missing ones print the usage). */

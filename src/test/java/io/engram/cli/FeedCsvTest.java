@@ -42,7 +42,7 @@ class FeedCsvTest {
 
     @Test
     void unknownOrMissingFlags_areRefusedWithUsage() {
-        CommandLine command = Commands.of(new Feed());
+        CommandLine command = io.engram.command.Commands.of(new Feed());
         java.io.StringWriter err = new java.io.StringWriter();
         command.setErr(new java.io.PrintWriter(err));
         assertThat(command.execute("--file", "x.jsonl", "--bogus", "1")).isEqualTo(2);
