@@ -469,5 +469,18 @@ public interface EngramConfig {
         @WithName("max-backoff")
         @WithDefault("30s")
         Duration maxBackoff();
+
+        /**
+         * Whether a record without the Avro content-type header whose value starts with byte 0 is read
+         * as Avro in the schema-registry wire format (byte 0, a 4-byte big-endian schema id, then Avro
+         * binary of schemas/example.avsc). No registry is asked: the writer schema is taken to be Engram's own.
+         */
+        @WithName("avro-registry-wire-format")
+        @WithDefault("false")
+        boolean avroRegistryWireFormat();
+
+        /** The one schema id accepted in the wire format; others are {@code invalid_json}. Unset: any id. */
+        @WithName("avro-registry-schema-id")
+        java.util.OptionalInt avroRegistrySchemaId();
     }
 }

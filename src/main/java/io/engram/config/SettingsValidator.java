@@ -177,6 +177,15 @@ public final class SettingsValidator {
             problems.add(message("engram.ingest.max-backoff", ingest.maxBackoff(),
                     "a duration no shorter than engram.ingest.backoff (" + ingest.backoff() + ")"));
         }
+        if (ingest.avroRegistrySchemaId().isPresent()) {
+            int id = ingest.avroRegistrySchemaId().getAsInt();
+            if (id < 0) {
+                problems.add(message("engram.ingest.avro-registry-schema-id", id, "a schema id from 0 to 2147483647, or unset for any id"));
+            } else if (!ingest.avroRegistryWireFormat()) {
+                problems.add(message("engram.ingest.avro-registry-schema-id", id,
+                        "unset while engram.ingest.avro-registry-wire-format is false (the id is only read in that format)"));
+            }
+        }
         if (problems.isEmpty()) {
             long perModel = modelBytes(config);
             long versions = (long) config.publish().cachedVersions() * versionBytes(config);

@@ -14,6 +14,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.OptionalInt;
 import org.apache.avro.AvroRuntimeException;
 import org.apache.avro.Schema;
 import org.apache.avro.generic.GenericData;
@@ -75,6 +76,38 @@ public final class AvroRecords {
         return false;
     }
 
+    /**
+     * The schema-registry wire format of Confluent's serializers ({@code engram.ingest.avro-registry-wire-format}):
+     * the magic byte 0, a 4-byte big-endian schema id, then Avro binary. No registry is asked: the
+     * writer schema is taken to be schemas/example.avsc whatever the id, unless {@code schemaId}
+     * ({@code engram.ingest.avro-registry-schema-id}) names the one id accepted. A JSON record
+     * starts with {@code {} or whitespace, never with byte 0, so both formats share the topic.
+     */
+    public record RegistryWireFormat(boolean enabled, OptionalInt schemaId) {
+        /** Off: every record without the content-type header is JSON. */
+        public static final RegistryWireFormat OFF = new RegistryWireFormat(false, OptionalInt.empty());
+        static final byte MAGIC = 0;
+        /** The magic byte and the schema id. */
+        static final int PREFIX_BYTES = 5;
+
+        /** Whether {@code value} is in this format: it is enabled and the value starts with the magic byte. */
+        boolean claims(byte[] value) {
+            return enabled && value.length > 0 && value[0] == MAGIC;
+        }
+
+        /** Checks the prefix of a claimed value; the Avro binary follows it. */
+        void checkPrefix(byte[] value) throws InvalidAvroException {
+            if (value.length < PREFIX_BYTES) {
+                throw new InvalidAvroException("the value ends inside the 5-byte prefix (" + value.length + " bytes)");
+            }
+            int id = ((value[1] & 0xff) << 24) | ((value[2] & 0xff) << 16) | ((value[3] & 0xff) << 8) | (value[4] & 0xff);
+            if (schemaId.isPresent() && id != schemaId.getAsInt()) {
+                throw new InvalidAvroException("the schema id is " + Integer.toUnsignedString(id)
+                        + ", the only one accepted is " + schemaId.getAsInt() + " (engram.ingest.avro-registry-schema-id)");
+            }
+        }
+    }
+
     /** Bytes that are not Avro binary of schemas/example.avsc; the message says what was found. */
     static final class InvalidAvroException extends Exception {
         InvalidAvroException(String message) {
@@ -87,19 +120,25 @@ public final class AvroRecords {
      * the numbers of {@code x} in {@code dense}.
      */
     JsonNode read(byte[] value, RecordDecoder.DenseX dense) throws InvalidAvroException {
-        BinaryDecoder in = decoders.binaryDecoder(value, null);
+        return read(value, 0, dense);
+    }
+
+    /** As {@link #read(byte[], RecordDecoder.DenseX)}, of the bytes from {@code offset} on. */
+    JsonNode read(byte[] bytes, int offset, RecordDecoder.DenseX dense) throws InvalidAvroException {
+        BinaryDecoder in = decoders.binaryDecoder(bytes, offset, bytes.length - offset, null);
+        int size = bytes.length - offset; // lengths read from the record are checked against its size
         ObjectNode root = JsonNodeFactory.instance.objectNode();
         try {
-            root.put("type", string(in, value.length, "type"));
+            root.put("type", string(in, size, "type"));
             if (present(in, "task")) {
-                root.put("task", string(in, value.length, "task"));
+                root.put("task", string(in, size, "task"));
             }
             if (present(in, "x")) {
                 dense.present = true;
                 dense.count = 0;
                 dense.notNumberAt = -1;
                 for (long n = in.readArrayStart(); n != 0; n = in.arrayNext()) {
-                    if (n <= value.length / Float.BYTES) {
+                    if (n <= size / Float.BYTES) {
                         dense.reserve((int) n); // a larger count cannot be read from this record and fails below
                     }
                     for (long i = 0; i < n; i++) {
@@ -115,7 +154,7 @@ public final class AvroRecords {
                 ObjectNode features = root.putObject("features");
                 for (long n = in.readMapStart(); n != 0; n = in.mapNext()) {
                     for (long i = 0; i < n; i++) {
-                        String name = string(in, value.length, "a feature name");
+                        String name = string(in, size, "a feature name");
                         features.put(name, in.readFloat());
                     }
                 }
@@ -124,7 +163,7 @@ public final class AvroRecords {
                 root.put("y", in.readInt());
             }
             if (present(in, "label")) {
-                root.put("label", string(in, value.length, "label"));
+                root.put("label", string(in, size, "label"));
             }
             if (present(in, "split")) {
                 int symbol = in.readEnum();
@@ -134,7 +173,7 @@ public final class AvroRecords {
                 root.put("split", SPLITS[symbol]);
             }
             if (present(in, "id")) {
-                root.put("id", string(in, value.length, "id"));
+                root.put("id", string(in, size, "id"));
             }
             if (!in.isEnd()) {
                 throw new InvalidAvroException("bytes follow the end of the record");

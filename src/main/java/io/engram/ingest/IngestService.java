@@ -40,7 +40,8 @@ public class IngestService {
                 new RecordDecoder.ModelShape(model.inputSize(), model.labels(), model.features(),
                         new RecordDecoder.InputRange(ingest.inputMin().orElse(Double.NEGATIVE_INFINITY),
                                 ingest.inputMax().orElse(Double.POSITIVE_INFINITY))),
-                ingest.maxRecordBytes());
+                ingest.maxRecordBytes(),
+                new AvroRecords.RegistryWireFormat(ingest.avroRegistryWireFormat(), ingest.avroRegistrySchemaId()));
         loop = new IngestLoop(() -> {
             kafka.ensureTopics();
             versions.load(); // version numbers continue from what Kafka holds

@@ -52,6 +52,7 @@ public final class RecordDecoder {
     private final ModelShape shape;
     private final int maxRecordBytes;
     private final AvroRecords avroReader = new AvroRecords();
+    private final AvroRecords.RegistryWireFormat registryWire;
 
     /**
      * What a record must fit.
@@ -88,6 +89,12 @@ public final class RecordDecoder {
     }
 
     public RecordDecoder(ModelShape shape, int maxRecordBytes) {
+        this(shape, maxRecordBytes, AvroRecords.RegistryWireFormat.OFF);
+    }
+
+    /** A decoder that also reads Avro records in the schema-registry wire format when {@code registryWire} is enabled. */
+    public RecordDecoder(ModelShape shape, int maxRecordBytes, AvroRecords.RegistryWireFormat registryWire) {
+        this.registryWire = registryWire;
         this.shape = shape;
         this.maxRecordBytes = maxRecordBytes;
         JsonSchemaFactory factory = JsonSchemaFactory.getInstance(SpecVersion.VersionFlag.V202012);
@@ -109,6 +116,8 @@ public final class RecordDecoder {
      * Decodes one record: Avro binary of schemas/example.avsc when {@code avro} (the record's
      * {@code content-type} header, {@link AvroRecords#isAvro}), JSON otherwise. Bad Avro is
      * rejected as {@code invalid_json} is for JSON: the value cannot be parsed in its format.
+     * Without the header, a value starting with byte 0 is Avro in the schema-registry wire format
+     * when that is enabled ({@link AvroRecords.RegistryWireFormat}).
      */
     public IngestRecord decode(byte[] key, byte[] value, boolean avro) {
         String model = key == null || key.length == 0 ? DEFAULT_MODEL : new String(key, StandardCharsets.UTF_8);
@@ -131,11 +140,19 @@ public final class RecordDecoder {
         }
         JsonNode root;
         DenseX dense = new DenseX();
+        boolean wire = !avro && registryWire.claims(value);
         try {
-            root = avro ? avroReader.read(value, dense) : read(value, dense);
+            if (wire) {
+                registryWire.checkPrefix(value);
+                root = avroReader.read(value, AvroRecords.RegistryWireFormat.PREFIX_BYTES, dense);
+            } else {
+                root = avro ? avroReader.read(value, dense) : read(value, dense);
+            }
         } catch (AvroRecords.InvalidAvroException e) {
-            return new Rejection(model, RejectReason.INVALID_JSON, "Expected Avro binary of schemas/example.avsc (header content-type: "
-                    + "application/avro), but " + e.getMessage() + ".", null);
+            return new Rejection(model, RejectReason.INVALID_JSON, "Expected Avro binary of schemas/example.avsc ("
+                    + (wire ? "schema-registry wire format: byte 0, a 4-byte schema id, then the record; "
+                    + "engram.ingest.avro-registry-wire-format" : "header content-type: application/avro")
+                    + "), but " + e.getMessage() + ".", null);
         } catch (JsonProcessingException e) {
             return new Rejection(model, RejectReason.INVALID_JSON,
                     "Expected a JSON object, but the value is not valid JSON: " + e.getOriginalMessage() + ".", null);

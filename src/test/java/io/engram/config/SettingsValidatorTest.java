@@ -119,6 +119,19 @@ class SettingsValidatorTest {
     }
 
     @Test
+    void registryWireFormatSettings_badValuesNameKeyValueAndAllowed() {
+        assertThat(config(Map.of()).ingest().avroRegistryWireFormat()).isFalse();
+        assertThat(SettingsValidator.problems(config(Map.of("engram.ingest.avro-registry-wire-format", "true",
+                "engram.ingest.avro-registry-schema-id", "42")))).isEmpty();
+        assertThat(SettingsValidator.problems(config(Map.of("engram.ingest.avro-registry-wire-format", "true",
+                "engram.ingest.avro-registry-schema-id", "-1"))))
+                .singleElement().asString().contains("engram.ingest.avro-registry-schema-id=-1").contains("0 to 2147483647");
+        assertThat(SettingsValidator.problems(config(Map.of("engram.ingest.avro-registry-schema-id", "42"))))
+                .singleElement().asString().contains("engram.ingest.avro-registry-schema-id=42")
+                .contains("engram.ingest.avro-registry-wire-format is false");
+    }
+
+    @Test
     void apiAuthNeedsAUsersFileOfHashedPasswords() throws Exception {
         assertThat(SettingsValidator.problems(config(Map.of("engram.api.auth.enabled", "true"))))
                 .singleElement().asString().contains("engram.api.auth.users-file").contains("engram.api.auth.enabled=true");

@@ -117,7 +117,7 @@ class AvroIngestIT {
     }
 
     /** Two tasks of a 4-input, 3-class problem, eval and train examples, each task ended. */
-    private static List<String> stream() {
+    static List<String> stream() {
         SplittableRandom random = new SplittableRandom(21);
         List<String> records = new ArrayList<>();
         for (int task = 0; task < 2; task++) {

@@ -6,12 +6,14 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.SplittableRandom;
 import org.apache.kafka.common.header.internals.RecordHeaders;
 import org.junit.jupiter.api.Test;
@@ -161,6 +163,99 @@ class AvroRecordsTest {
     @Test
     void encode_refusesFieldsTheSchemaLacks() {
         assertThatThrownBy(() -> AvroRecords.encode(json("{\"task\":\"t\",\"pad\":1}"))).hasMessageContaining("no field \"pad\"");
+    }
+
+    private static final RecordDecoder.ModelShape SHAPE = new RecordDecoder.ModelShape(4,
+            List.of("cat", "dog", "bird"), Optional.of(List.of("age", "height", "weight", "score")));
+    private static final RecordDecoder WIRE = new RecordDecoder(SHAPE, 1000,
+            new AvroRecords.RegistryWireFormat(true, OptionalInt.empty()));
+    private static final RecordDecoder WIRE_ID_7 = new RecordDecoder(SHAPE, 1000,
+            new AvroRecords.RegistryWireFormat(true, OptionalInt.of(7)));
+
+    /** The schema-registry wire format, written by hand: byte 0, the id big-endian, the Avro binary. */
+    private static byte[] wire(int schemaId, byte[] avro) {
+        return ByteBuffer.allocate(5 + avro.length).put((byte) 0).putInt(schemaId).put(avro).array();
+    }
+
+    @Test
+    void shouldDecodeTheRegistryWireFormatAsTheHeaderedAvroAndKeepJsonWorking() {
+        List<String> records = List.of(
+                "{\"task\":\"perm-03\",\"x\":[0.1,0.5,-2.25,0.333],\"y\":2,\"id\":\"a\"}",
+                "{\"task\":\"t\",\"features\":{\"age\":0.3,\"score\":1.7},\"label\":\"dog\",\"split\":\"eval\"}",
+                "{\"type\":\"task_end\",\"task\":\"perm-03\"}",
+                "{\"type\":\"publish\"}");
+        byte[] key = "m1".getBytes(StandardCharsets.UTF_8);
+        for (String record : records) {
+            byte[] avro = AvroRecords.encode(json(record));
+            IngestRecord headered = DECODER.decode(key, avro, true);
+            for (IngestRecord r : List.of(WIRE.decode(key, wire(7, avro), false), WIRE_ID_7.decode(key, wire(7, avro), false),
+                    WIRE.decode(key, wire(-1, avro), false), WIRE.decode(key, avro, true))) {
+                assertThat(r).as(record).isNotInstanceOf(Rejection.class);
+                if (headered instanceof Example he) {
+                    Example we = (Example) r;
+                    assertThat(List.of(we.model(), we.task(), we.label(), we.split(), String.valueOf(we.id())))
+                            .as(record).isEqualTo(List.of(he.model(), he.task(), he.label(), he.split(), String.valueOf(he.id())));
+                    assertThat(bits(we.x())).as("x of %s, bit for bit", record).isEqualTo(bits(he.x()));
+                } else {
+                    assertThat(r).as(record).isEqualTo(headered);
+                }
+            }
+            // JSON, with or without leading whitespace, is still JSON when the wire format is on
+            for (String text : List.of(record, " \n\t" + record)) {
+                IngestRecord j = DECODER.decode(key, text.getBytes(StandardCharsets.UTF_8), false);
+                IngestRecord w = WIRE.decode(key, text.getBytes(StandardCharsets.UTF_8), false);
+                assertThat(w).as(text).isNotInstanceOf(Rejection.class);
+                assertThat(w.getClass()).as(text).isEqualTo(j.getClass());
+                if (j instanceof Example je) {
+                    assertThat(bits(((Example) w).x())).as(text).isEqualTo(bits(je.x()));
+                } else {
+                    assertThat(w).as(text).isEqualTo(j);
+                }
+            }
+        }
+    }
+
+    @Test
+    void shouldDeadLetterBadWireFormatPrefixesAsInvalidJson() {
+        byte[] avro = AvroRecords.encode(json("{\"task\":\"t\",\"x\":[0.1,0.2,0.3,0.4],\"y\":1,\"id\":\"v\"}"));
+        byte[] valid = wire(7, avro);
+        Map<String, byte[]> bad = new LinkedHashMap<>();
+        bad.put("magic byte alone", new byte[] {0});
+        bad.put("prefix cut after 3 bytes", Arrays.copyOf(valid, 3));
+        bad.put("prefix and no record", Arrays.copyOf(valid, 5));
+        bad.put("record cut short", Arrays.copyOf(valid, valid.length - 3));
+        bad.put("trailing byte", Arrays.copyOf(valid, valid.length + 1));
+        bad.put("JSON after the prefix", wire(7, "{\"task\":\"t\",\"x\":[0,0,0,0],\"y\":1}".getBytes(StandardCharsets.UTF_8)));
+        bad.put("no prefix: Avro without the header", avro);
+        for (Map.Entry<String, byte[]> b : bad.entrySet()) {
+            IngestRecord r = WIRE.decode("m1".getBytes(StandardCharsets.UTF_8), b.getValue(), false);
+            assertThat(r).as(b.getKey()).isInstanceOf(Rejection.class);
+            assertThat(((Rejection) r).reason()).as(b.getKey()).isEqualTo(RejectReason.INVALID_JSON);
+            assertThat(((Rejection) r).message()).as(b.getKey()).startsWith("Expected");
+        }
+        assertThat(((Rejection) WIRE.decode(null, Arrays.copyOf(valid, 3), false)).message())
+                .startsWith("Expected Avro binary of schemas/example.avsc (schema-registry wire format").contains("5-byte prefix (3 bytes)");
+        IngestRecord otherId = WIRE_ID_7.decode(null, wire(8, avro), false);
+        assertThat(((Rejection) otherId).reason()).isEqualTo(RejectReason.INVALID_JSON);
+        assertThat(((Rejection) otherId).message()).contains("schema id is 8").contains("engram.ingest.avro-registry-schema-id");
+        // with the format off (the default), the same bytes are a value that is not JSON
+        IngestRecord off = DECODER.decode(null, valid, false);
+        assertThat(((Rejection) off).reason()).isEqualTo(RejectReason.INVALID_JSON);
+        assertThat(((Rejection) off).message()).startsWith("Expected a JSON object");
+    }
+
+    @Test
+    void shouldNeverThrowOnMutatedWireFormat() {
+        byte[] valid = wire(3, AvroRecords.encode(json("{\"task\":\"t\",\"features\":{\"age\":0.5},\"label\":\"dog\",\"id\":\"v\"}")));
+        SplittableRandom random = new SplittableRandom(13);
+        for (int trial = 0; trial < 5000; trial++) {
+            byte[] mutated = Arrays.copyOf(valid, random.nextInt(1, valid.length + 4));
+            for (int flips = random.nextInt(0, 4); flips > 0; flips--) {
+                mutated[random.nextInt(1, mutated.length > 1 ? mutated.length : 2) % mutated.length] = (byte) random.nextInt(256);
+            }
+            assertThat(WIRE_ID_7.decode(null, mutated, false)).as("trial %d", trial).isNotNull();
+            assertThat(WIRE.decode(null, mutated, false)).as("trial %d", trial).isNotNull();
+        }
     }
 
     private static int[] bits(float[] x) {
