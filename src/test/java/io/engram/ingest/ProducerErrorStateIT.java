@@ -74,17 +74,7 @@ class ProducerErrorStateIT {
             TopicSetup.ensure(admin, topics, 1, (short) 1, 30_000);
         }
         IdLearner[] current = {new IdLearner("never", IllegalStateException::new)};
-        LearnerRegistry registry = new LearnerRegistry() {
-            @Override
-            public Learner forModel(String model) {
-                return current[0];
-            }
-
-            @Override
-            public Map<String, ? extends Learner> all() {
-                return Map.of("m", current[0]);
-            }
-        };
+        LearnerRegistry registry = IdLearner.registry(() -> current[0]);
         AtomicInteger breaks = new AtomicInteger();
         List<Outbox> made = new ArrayList<>();
         java.util.function.Supplier<Outbox> outboxes = () -> {

@@ -13,6 +13,7 @@ import io.engram.learn.Learner;
 import io.engram.learn.LearnerRegistry;
 import io.engram.learn.LearnerStatus;
 import io.engram.support.Await;
+import io.engram.support.IdLearner;
 import io.engram.support.TestRecords;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
@@ -91,17 +92,7 @@ class TransactionTimeoutIT {
         }
         boolean[] stalled = {false};
         StallingLearner[] current = {new StallingLearner(stalled)};
-        LearnerRegistry registry = new LearnerRegistry() {
-            @Override
-            public Learner forModel(String model) {
-                return current[0];
-            }
-
-            @Override
-            public Map<String, ? extends Learner> all() {
-                return Map.of("m", current[0]);
-            }
-        };
+        LearnerRegistry registry = IdLearner.registry(() -> current[0]);
         List<Outbox> made = new ArrayList<>();
         java.util.function.Supplier<Outbox> outboxes = () -> {
             if (made.isEmpty() || made.get(made.size() - 1).discarded()) {
