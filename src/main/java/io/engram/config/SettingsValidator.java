@@ -212,35 +212,27 @@ public final class SettingsValidator {
      * 784-100-100-10 MER + K-FAC model it gives 81 MB; {@code ./engram bench memory} measured 72.8 MB.
      */
     public static long modelBytes(EngramConfig config) {
-        EngramConfig.Model model = config.model();
-        long row = (model.inputSize() + 1L) * 4;
+        io.engram.learn.MlpSpec spec = spec(config);
+        long row = (spec.inputSize() + 1L) * 4;
         long buffer = config.learner().replayCapacity() * row;
         long window = config.consolidation().samples() * row;
         long eval = Math.min(config.evaluation().maxExamples(), (long) config.learner().maxTasks() * config.evaluation().maxPerTask()) * row;
         long factors = 0;
-        long parameters = 0;
-        int in = model.inputSize();
-        List<Integer> sizes = new ArrayList<>(model.hidden());
-        sizes.add(model.classes());
-        for (int out : sizes) {
-            factors += (in + 1L) * (in + 1L) + (long) out * out;
-            parameters += (in + 1L) * out;
-            in = out;
+        int[] sizes = spec.sizes();
+        for (int l = 0; l + 1 < sizes.length; l++) {
+            factors += (sizes[l] + 1L) * (sizes[l] + 1L) + (long) sizes[l + 1] * sizes[l + 1];
         }
-        return buffer + window + eval + 6 * factors * 4 + 40 * parameters * 4;
+        return buffer + window + eval + 6 * factors * 4 + 40L * spec.parameterCount() * 4;
     }
 
-    /** Heap of one cached version: its artifact and network (about 4 bytes a parameter each, twice) and manifest. */
+    /** Heap of one cached version: its artifacts and network (about 4 bytes a parameter each, several times) and manifest. */
     private static long versionBytes(EngramConfig config) {
-        long parameters = 0;
-        int in = config.model().inputSize();
-        List<Integer> sizes = new ArrayList<>(config.model().hidden());
-        sizes.add(config.model().classes());
-        for (int out : sizes) {
-            parameters += (in + 1L) * out;
-            in = out;
-        }
-        return 16 * parameters + 64 * 1024;
+        return 16L * spec(config).parameterCount() + 64 * 1024;
+    }
+
+    private static io.engram.learn.MlpSpec spec(EngramConfig config) {
+        EngramConfig.Model model = config.model();
+        return new io.engram.learn.MlpSpec(model.inputSize(), model.hidden(), model.classes(), model.activation());
     }
 
     private static void api(List<String> problems, EngramConfig.Api api) {

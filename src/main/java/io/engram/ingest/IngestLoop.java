@@ -139,7 +139,7 @@ public final class IngestLoop implements Runnable {
     public void startFrom(Map<TopicPartition, Long> offsets, boolean replayFromBeginning) {
         this.startOffsets = Map.copyOf(offsets);
         this.replayFromBeginning = replayFromBeginning;
-        offsets.forEach(positions::reset); // the restored state reflects these, whether or not their partitions see traffic
+        offsets.forEach(positions::moveTo); // the restored state reflects these, whether or not their partitions see traffic
     }
 
     /**
@@ -275,7 +275,7 @@ public final class IngestLoop implements Runnable {
                     }
                     count++;
                     TopicPartition tp = new TopicPartition(record.topic(), record.partition());
-                    positions.advance(tp, record.offset() + 1);
+                    positions.moveTo(tp, record.offset() + 1);
                     Long until = replayUntil.get(tp);
                     boolean replay = until != null && record.offset() < until;
                     outbox.suppress(replay);
@@ -462,7 +462,7 @@ public final class IngestLoop implements Runnable {
             Long start = from.get(assigned);
             long seekTo = start != null ? start : consumer.beginningOffsets(List.of(assigned)).get(assigned);
             consumer.seek(assigned, seekTo);
-            positions.reset(assigned, seekTo);
+            positions.moveTo(assigned, seekTo);
             if (committedOffset != null && seekTo < committedOffset) {
                 replayUntil.put(assigned, committedOffset);
             }
@@ -586,7 +586,7 @@ public final class IngestLoop implements Runnable {
                 OffsetAndMetadata offset = offsets.get(tp);
                 if (offset != null) {
                     consumer.seek(tp, offset);
-                    positions.reset(tp, offset.offset());
+                    positions.moveTo(tp, offset.offset());
                 } else {
                     consumer.seekToBeginning(List.of(tp));
                 }

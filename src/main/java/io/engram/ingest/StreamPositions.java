@@ -13,12 +13,11 @@ public final class StreamPositions {
 
     private final Map<TopicPartition, Long> next = new ConcurrentHashMap<>();
 
-    void advance(TopicPartition tp, long nextOffset) {
-        next.put(tp, nextOffset);
-    }
-
-    /** The learners' state now reflects the records before {@code nextOffset} (a restore, rollback or rewind). */
-    void reset(TopicPartition tp, long nextOffset) {
+    /**
+     * The learners' state now reflects the records of {@code tp} before {@code nextOffset}: a record
+     * handed over, or a restore, rollback or rewind.
+     */
+    void moveTo(TopicPartition tp, long nextOffset) {
         next.put(tp, nextOffset);
     }
 

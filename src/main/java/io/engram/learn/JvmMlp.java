@@ -598,6 +598,18 @@ public final class JvmMlp implements Network {
         }
     }
 
+    /** λ s_G[o] s_A[m]: the prior's curvature in the factors' eigenbasis, one value per (output, input + bias). */
+    private static float[] curvature(Prior.Layer layer, float lambda) {
+        int in1 = layer.inputs();
+        float[] curvature = new float[layer.outputs() * in1];
+        for (int o = 0; o < layer.outputs(); o++) {
+            for (int m = 0; m < in1; m++) {
+                curvature[o * in1 + m] = lambda * layer.sG()[o] * layer.sA()[m];
+            }
+        }
+        return curvature;
+    }
+
     /**
      * A deferred K-FAC prior on one layer whose plain weights W̄ = [W | b] live in {@code params}:
      * the proximal step rotates the deviation into the factors' eigenbasis, Ṽ = E_G (W̄ − W̄*) E_Aᵀ
@@ -626,12 +638,7 @@ public final class JvmMlp implements Network {
             this.dOut = layer.outputs();
             this.qA = layer.qA();
             this.qG = layer.qG();
-            this.curvature = new float[dOut * in1];
-            for (int o = 0; o < dOut; o++) {
-                for (int m = 0; m < in1; m++) {
-                    curvature[o * in1 + m] = lambda * layer.sG()[o] * layer.sA()[m];
-                }
-            }
+            this.curvature = curvature(layer, lambda);
             this.anchor = new float[dOut * in1];
             for (int o = 0; o < dOut; o++) {
                 System.arraycopy(params, weightOffset[l] + o * dIn, anchor, o * in1, dIn);
@@ -771,12 +778,7 @@ public final class JvmMlp implements Network {
             this.dOut = layer.outputs();
             this.qA = layer.qA();
             this.qG = layer.qG();
-            this.curvature = new float[dOut * in1];
-            for (int o = 0; o < dOut; o++) {
-                for (int m = 0; m < in1; m++) {
-                    curvature[o * in1 + m] = lambda * layer.sG()[o] * layer.sA()[m];
-                }
-            }
+            this.curvature = curvature(layer, lambda);
             this.keep = new float[dOut * in1];
             this.vt = new float[dOut * in1];
             this.snapshots = new float[SNAPSHOT_SLOTS][dOut * in1];

@@ -17,10 +17,4 @@ public record ModelSnapshot(String model, String trigger, List<String> folded, i
 
     /** Triggers named in one version; a burst beyond it is counted only. */
     public static final int MAX_FOLDED = 32;
-
-    /** A version answering one trigger. */
-    public ModelSnapshot(String model, String trigger, MlpSpec spec, float[] parameters, List<String> tasks, long examplesSeen,
-            Map<String, Object> training) {
-        this(model, trigger, List.of(trigger), 1, spec, parameters, tasks, examplesSeen, training);
-    }
 }
