@@ -31,6 +31,17 @@ public class EngramLifecycle {
     @Inject
     IngestService ingest;
 
+    @Inject
+    io.engram.publish.ModelPublisher publisher;
+
+    /** Catches the catalog up with versions other instances published. */
+    private final java.util.concurrent.ScheduledExecutorService refresher =
+            java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "engram-catalog-refresh");
+                t.setDaemon(true);
+                return t;
+            });
+
     void onStart(@Observes StartupEvent event) {
         SettingsValidator.check(config);
         if (ModuleLayer.boot().findModule("jdk.incubator.vector").isEmpty()) {
@@ -39,10 +50,23 @@ public class EngramLifecycle {
         }
         kafka.start();
         ingest.start(); // creates the topics first, retrying while the broker is unreachable
+        long every = config.publish().catalogRefresh().toMillis();
+        if (every > 0) {
+            refresher.scheduleWithFixedDelay(() -> {
+                try {
+                    if (ingest.state() == io.engram.ingest.IngestLoop.State.RUNNING) {
+                        publisher.refresh();
+                    }
+                } catch (RuntimeException e) {
+                    LOG.debug("Catalog refresh failed: {}", e.toString());
+                }
+            }, every, every, java.util.concurrent.TimeUnit.MILLISECONDS);
+        }
         LOG.info("Engram started: Kafka at {}, topics {}*", kafka.bootstrapServers(), config.topicPrefix());
     }
 
     void onStop(@Observes ShutdownEvent event) throws InterruptedException {
+        refresher.shutdownNow();
         ingest.stop();
         kafka.stop();
     }

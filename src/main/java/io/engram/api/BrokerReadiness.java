@@ -26,9 +26,9 @@ public class BrokerReadiness implements HealthCheck {
         KafkaAccess.Probe probe = kafka.probe();
         IngestLoop.State state = ingest.state();
         HealthCheckResponseBuilder response = HealthCheckResponse.named("engram-kafka")
-                .status(probe.reachable() && state == IngestLoop.State.RUNNING)
+                .status(probe.reachable() && state == IngestLoop.State.RUNNING && !ingest.restoring())
                 .withData("broker", probe.message())
-                .withData("ingest", state.name().toLowerCase());
+                .withData("ingest", ingest.restoring() ? "restoring" : state.name().toLowerCase());
         String error = ingest.lastError();
         if (error != null) {
             response.withData("error", error);

@@ -52,6 +52,27 @@ public class StatusResource {
         Map<String, Object> parked = new TreeMap<>();
         ingest.parked().forEach((model, p) -> parked.put(model, Map.of("reason", p.reason(), "since", p.since().toString())));
         status.put("parked_models", parked);
+        Map<String, Object> instance = new LinkedHashMap<>();
+        instance.put("id", kafka.instanceId());
+        instance.put("transactional_id", kafka.transactionalId());
+        instance.put("restoring", ingest.restoring());
+        long[] restore = ingest.restoreFigures();
+        instance.put("restores", restore[1]);
+        instance.put("last_restore_ms", restore[0] < 0 ? null : restore[0]);
+        java.util.List<Map<String, Object>> partitions = new java.util.ArrayList<>();
+        ingest.owned().values().stream()
+                .sorted(java.util.Comparator.comparingInt(p -> p.topicPartition().partition()))
+                .forEach(p -> {
+                    Map<String, Object> one = new LinkedHashMap<>();
+                    one.put("partition", p.topicPartition().topic() + "-" + p.topicPartition().partition());
+                    one.put("models", java.util.List.copyOf(p.models()));
+                    one.put("next_offset", p.next());
+                    one.put("replaying", p.replaying());
+                    one.put("records_replayed", p.replayed());
+                    partitions.add(one);
+                });
+        instance.put("partitions", partitions);
+        status.put("instance", instance);
         return status;
     }
 }

@@ -68,7 +68,7 @@ public class KafkaAccess {
      */
     public synchronized Outbox outbox() {
         if (outbox == null || outbox.discarded()) {
-            String id = config.kafka().transactionalId().orElse(config.kafka().groupId() + "-outputs");
+            String id = transactionalId();
             outbox = null;
             outputProducer = clients().transactionalProducer("engram-outputs", id,
                     (int) config.kafka().transactionTimeout().toMillis());
@@ -81,6 +81,19 @@ public class KafkaAccess {
             }
         }
         return outbox;
+    }
+
+    /** A random suffix per process: instances of one group never share a transactional id by default. */
+    private final String instanceId = java.util.UUID.randomUUID().toString().substring(0, 8);
+
+    /** This instance's id (in logs, status and the default transactional id). */
+    public String instanceId() {
+        return instanceId;
+    }
+
+    /** The output producer's {@code transactional.id}. */
+    public String transactionalId() {
+        return config.kafka().transactionalId().orElse(config.kafka().groupId() + "-outputs-" + instanceId);
     }
 
     public KafkaClients clients() {

@@ -23,20 +23,22 @@ import org.apache.kafka.common.TopicPartition;
  * first, never, and the offsets move only with them. Plain (tests of the ingest loop alone):
  * sends are awaited, then the consumer commits the offsets.
  *
- * <p>Used from the ingest thread only.
+ * <p>Thread-safe: the partition workers of one batch send through it at once; the loop's thread
+ * commits or aborts after they finished. Suppression is per thread, because one partition may be
+ * replaying while another is not.
  */
 public final class Outbox {
 
     private final Producer<byte[], byte[]> producer;
     private final boolean transactional;
-    private final List<Future<RecordMetadata>> pending = new ArrayList<>();
-    private final List<Runnable> afterCommit = new ArrayList<>();
-    private final List<Runnable> afterAbort = new ArrayList<>();
+    private final List<Future<RecordMetadata>> pending = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final List<Runnable> afterCommit = java.util.Collections.synchronizedList(new ArrayList<>());
+    private final List<Runnable> afterAbort = java.util.Collections.synchronizedList(new ArrayList<>());
     private final int maxOutputBytes;
-    private boolean open;
-    private boolean suppressed;
-    private boolean discarded;
-    private long openedAtNanos;
+    private volatile boolean open;
+    private final ThreadLocal<Boolean> suppressed = ThreadLocal.withInitial(() -> false);
+    private volatile boolean discarded;
+    private volatile long openedAtNanos;
 
     /** The default bound on one output record, under the broker's default 1 MiB message limit. */
     public static final int DEFAULT_MAX_OUTPUT_BYTES = 1_000_000;
@@ -74,12 +76,15 @@ public final class Outbox {
      * Lets go of the producer after it was fenced or entered an error state: it is closed without
      * waiting, and the owner of the outbox makes a new one.
      */
-    public void discard() {
+    public synchronized void discard() {
         discarded = true;
         open = false;
         pending.clear();
         afterCommit.clear();
-        List<Runnable> aborted = new ArrayList<>(afterAbort);
+        List<Runnable> aborted;
+        synchronized (afterAbort) {
+            aborted = new ArrayList<>(afterAbort);
+        }
         afterAbort.clear();
         aborted.forEach(Runnable::run);
         try {
@@ -103,27 +108,31 @@ public final class Outbox {
         return open ? System.nanoTime() - openedAtNanos : 0;
     }
 
-    private void begin() {
+    private synchronized void begin() {
+        if (open) {
+            return;
+        }
         producer.beginTransaction();
         open = true;
         openedAtNanos = System.nanoTime();
     }
 
     /**
-     * While suppressed, sends are dropped: the records being handled are replayed after a restart
-     * to rebuild state, and their outputs were already committed before it.
+     * While suppressed, sends of the calling thread are dropped: the records it handles are replayed
+     * after a restart or a move to rebuild state, and their outputs were already committed before.
      */
     public void suppress(boolean suppress) {
-        this.suppressed = suppress;
+        this.suppressed.set(suppress);
     }
 
+    /** Whether sends of the calling thread are dropped. */
     public boolean suppressed() {
-        return suppressed;
+        return suppressed.get();
     }
 
     /** Sends a record as part of the current batch (dropped while {@link #suppress suppressed}). */
     public Future<RecordMetadata> send(ProducerRecord<byte[], byte[]> record) {
-        if (suppressed) {
+        if (suppressed.get()) {
             return java.util.concurrent.CompletableFuture.completedFuture(null);
         }
         int size = (record.key() == null ? 0 : record.key().length) + (record.value() == null ? 0 : record.value().length);
@@ -153,7 +162,10 @@ public final class Outbox {
     }
 
     private void finish(List<Runnable> actions) {
-        List<Runnable> run = new ArrayList<>(actions);
+        List<Runnable> run;
+        synchronized (actions) {
+            run = new ArrayList<>(actions);
+        }
         afterCommit.clear();
         afterAbort.clear();
         run.forEach(Runnable::run);
@@ -186,7 +198,7 @@ public final class Outbox {
         } else {
             try {
                 producer.flush();
-                for (Future<RecordMetadata> f : pending) {
+                for (Future<RecordMetadata> f : List.copyOf(pending)) {
                     f.get();
                 }
             } finally {

@@ -36,8 +36,15 @@ public final class TopicSetup {
                     NewTopic topic = new NewTopic(name, partitions, replication);
                     if (topics.compacted().contains(name)) {
                         // chunks of one artifact may reach 512 KiB each; versions must not vanish by age
-                        topic.configs(Map.of(TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
+                        Map<String, String> configs = new java.util.HashMap<>(Map.of(
+                                TopicConfig.CLEANUP_POLICY_CONFIG, TopicConfig.CLEANUP_POLICY_COMPACT,
                                 TopicConfig.MAX_MESSAGE_BYTES_CONFIG, String.valueOf(1024 * 1024)));
+                        if (name.equals(topics.state())) {
+                            // snapshots are rewritten often: small segments let the cleaner drop old ones soon
+                            configs.put(TopicConfig.SEGMENT_BYTES_CONFIG, String.valueOf(64 * 1024 * 1024));
+                            configs.put(TopicConfig.MIN_CLEANABLE_DIRTY_RATIO_CONFIG, "0.2");
+                        }
+                        topic.configs(configs);
                     }
                     missing.add(topic);
                 }

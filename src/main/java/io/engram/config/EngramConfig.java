@@ -71,15 +71,18 @@ public interface EngramConfig {
         }
     }
 
-    /** Checkpoints of the whole learner state in {@code engram.data-dir}/checkpoints. */
+    /**
+     * Snapshots of each partition's models on the {@code engram.state} topic, from which any
+     * instance of the group restores them.
+     */
     Checkpoint checkpoint();
 
     interface Checkpoint {
-        /** Whether checkpoints are written and restored. */
+        /** Whether snapshots are written and restored (off: a moved or restarted model starts fresh). */
         @WithDefault("true")
         boolean enabled();
 
-        /** A checkpoint after this many records handled (besides one after every version). */
+        /** A snapshot of a partition after this many of its records handled (besides one after every version). */
         @WithName("every-examples")
         @WithDefault("10000")
         int everyExamples();
@@ -98,12 +101,21 @@ public interface EngramConfig {
         @WithDefault("30s")
         Duration minInterval();
 
-        /** Checkpoint files kept; older ones are deleted. */
-        @WithDefault("3")
-        int keep();
+        /** Size of one snapshot chunk record on {@code engram.state}, in bytes. */
+        @WithName("chunk-bytes")
+        @WithDefault("524288")
+        int chunkBytes();
     }
 
     interface Publish {
+        /**
+         * How often the catalog (HTTP listings, the dashboard) catches up with versions other
+         * instances of the group published; 0 = only when partitions are assigned.
+         */
+        @WithName("catalog-refresh")
+        @WithDefault("10s")
+        Duration catalogRefresh();
+
         /** A version every this many train examples (trigger {@code periodic}), besides task ends and publish records; 0 = off. */
         @WithName("every-examples")
         @WithDefault("0")
@@ -216,7 +228,10 @@ public interface EngramConfig {
 
         /**
          * {@code transactional.id} of the producer of every output; unset = the group id plus
-         * {@code -outputs}. Two instances with the same id fence each other: the older stops.
+         * {@code -outputs-} and a random suffix per process, so instances of a group never share
+         * one (zombies are fenced by the group generation). Set a stable id per replica (a
+         * StatefulSet pod name) to have a restarted replica abort its predecessor's open
+         * transaction at once; two live instances with the same id fence each other.
          */
         @WithName("transactional-id")
         Optional<String> transactionalId();
@@ -420,6 +435,13 @@ public interface EngramConfig {
         @WithName("max-record-bytes")
         @WithDefault("524288")
         int maxRecordBytes();
+
+        /**
+         * Threads that learn in parallel, one partition at a time each (records of one partition,
+         * and so of one model, stay in order on one thread); 0 = one per available processor.
+         */
+        @WithDefault("0")
+        int workers();
 
         /** Whether a train example of a new task ends the current task. */
         @WithName("task-switch-ends-task")

@@ -129,7 +129,12 @@ public final class SettingsValidator {
 
         atLeast(problems, "engram.checkpoint.every-examples", config.checkpoint().everyExamples(), 1);
         atLeast(problems, "engram.checkpoint.every-seconds", config.checkpoint().everySeconds(), 1);
-        atLeast(problems, "engram.checkpoint.keep", config.checkpoint().keep(), 2);
+        atLeast(problems, "engram.checkpoint.chunk-bytes", config.checkpoint().chunkBytes(), 1024);
+        if (config.checkpoint().chunkBytes() > config.publish().maxOutputBytes() - 4096) {
+            problems.add("engram.checkpoint.chunk-bytes=" + config.checkpoint().chunkBytes() + " must stay 4096 bytes under "
+                    + "engram.publish.max-output-bytes=" + config.publish().maxOutputBytes() + " (a chunk record carries its key and headers)");
+        }
+        atLeast(problems, "engram.ingest.workers", config.ingest().workers(), 0);
 
         range(problems, "engram.learner.max-tasks", config.learner().maxTasks(), 1, 100_000, "1 to 100000");
         range(problems, "engram.evaluation.max-examples", config.evaluation().maxExamples(), 1, 100_000_000, "1 to 100000000");

@@ -4,11 +4,18 @@ import io.engram.broker.BrokerAccessException;
 import io.engram.learn.Learner;
 import io.engram.learn.LearnerRegistry;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.function.Supplier;
 import org.apache.kafka.clients.consumer.Consumer;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -30,7 +37,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The consume loop: poll, handle each record in order, wait for its dead letters, commit.
+ * The consume loop: poll, hand each partition's records to its worker (in order, in parallel
+ * across partitions), wait for them, commit the batch's outputs with its offsets.
  *
  * <p>Failures are typed (docs/code-style.md): a bad record is dead-lettered and the loop goes on; an
  * infrastructure failure (broker unreachable, credentials refused, a dead letter not acknowledged)
@@ -48,6 +56,12 @@ import org.slf4j.LoggerFactory;
  * the loop makes a new producer, rolls the learners back to the checkpoint and replays; only a
  * fencing of a young transaction, which means another instance took the transactional id, stops it.
  *
+ * <p>Partitions move between the instances of the group. On assignment the loop asks
+ * {@link ModelState} to restore the partition's models (from their snapshot on Kafka) and replays
+ * the records between the snapshot and the group's committed offset with outputs suppressed; on a
+ * graceful revocation the partition's models are snapshotted in a last transaction and let go; a
+ * lost partition (this instance was thrown out of the group) is let go without writing anything.
+ *
  * <p>An unexpected error (or an {@link OutOfMemoryError}) in one model's learner parks that model:
  * its learner is let go, its records are dead-lettered as {@code model_parked} until the instance
  * restarts, and the other models go on.
@@ -63,40 +77,46 @@ public final class IngestLoop implements Runnable {
     private final Supplier<Consumer<byte[], byte[]>> consumers;
     private final Supplier<Outbox> outboxes;
     private final String deadLetterTopic;
-    private DeadLetters deadLetters;
-    private Outbox outbox;
-    private final StreamPositions positions = new StreamPositions();
+    private volatile DeadLetters deadLetters;
+    private volatile Outbox outbox;
     private final String topic;
     private final RecordDecoder decoder;
     private final LearnerRegistry learners;
     private final IngestMetrics metrics;
     private final Settings settings;
-    private final Map<String, String> currentTask = new HashMap<>();
+    private ModelState state = ModelState.NONE;
+    /** The partitions this instance owns now, with their models. */
+    private final Map<TopicPartition, OwnedPartition> owned = new ConcurrentHashMap<>();
+    /** The partition each model is learned from, so a model's records never reach two workers. */
+    private final Map<String, TopicPartition> homes = new ConcurrentHashMap<>();
     private final Map<TopicPartition, Long> committed = new HashMap<>();
-
-    private final Map<TopicPartition, Long> replayUntil = new HashMap<>();
-    private long handled;
-    private Map<TopicPartition, Long> startOffsets = Map.of();
-    private boolean replayFromBeginning;
+    private final java.util.concurrent.atomic.AtomicLong handled = new java.util.concurrent.atomic.AtomicLong();
     private boolean pendingRollback;
     private Runnable afterBatch = () -> { };
-    private java.util.function.Supplier<Map<TopicPartition, Long>> rollback;
     /** Records that made a learner diverge: dead-lettered, not learned, when met again. */
-    private final Map<TopicPartition, Set<Long>> poisoned = new HashMap<>();
+    private final Map<TopicPartition, Set<Long>> poisoned = new ConcurrentHashMap<>();
     private volatile boolean running = true;
-    private volatile State state = State.STARTING;
+    private volatile State loopState = State.STARTING;
     private volatile String lastError;
     private volatile Consumer<byte[], byte[]> consumer;
+    private volatile boolean restoring;
+    private final ExecutorService workers;
 
     /**
      * @param taskSwitchEndsTask whether a train example of another task ends the current one
+     * @param workers threads that handle partitions in parallel (at least 1)
      */
     public record Settings(Duration pollTimeout, Duration backoff, Duration maxBackoff, boolean taskSwitchEndsTask,
-            Duration batchDuration, int batchRecords, Duration transactionTimeout) {
+            Duration batchDuration, int batchRecords, Duration transactionTimeout, int workers) {
 
-        /** Defaults for the bounds of a batch (5 s, 2000 records, 60 s transactions). */
+        /** Defaults for the bounds of a batch (5 s, 2000 records, 60 s transactions), one worker per processor. */
         public Settings(Duration pollTimeout, Duration backoff, Duration maxBackoff, boolean taskSwitchEndsTask) {
-            this(pollTimeout, backoff, maxBackoff, taskSwitchEndsTask, Duration.ofSeconds(5), 2000, Duration.ofSeconds(60));
+            this(pollTimeout, backoff, maxBackoff, taskSwitchEndsTask, Duration.ofSeconds(5), 2000, Duration.ofSeconds(60), 0);
+        }
+
+        /** The number of worker threads: {@code workers}, or one per available processor when 0. */
+        public int workerThreads() {
+            return workers > 0 ? workers : Runtime.getRuntime().availableProcessors();
         }
     }
 
@@ -104,8 +124,7 @@ public final class IngestLoop implements Runnable {
     public record Parked(String model, String reason, java.time.Instant since) {
     }
 
-    private final Map<String, Parked> parked = new java.util.concurrent.ConcurrentHashMap<>();
-    private boolean checkpointDue;
+    private final Map<String, Parked> parked = new ConcurrentHashMap<>();
     private long recoveries;
 
     /**
@@ -124,60 +143,63 @@ public final class IngestLoop implements Runnable {
         this.learners = learners;
         this.metrics = metrics;
         this.settings = settings;
+        int threads = settings.workerThreads();
+        java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
+        this.workers = Executors.newFixedThreadPool(threads, r -> {
+            Thread t = new Thread(r, "engram-worker-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        });
     }
 
     public State state() {
-        return state;
+        return loopState;
     }
 
     /**
-     * Where to start once partitions are assigned: the offsets of the checkpoint the learners were
-     * restored from; with none, from the beginning when {@code replayFromBeginning}. Records below
-     * the group's committed offsets are then replayed to rebuild state, their outputs suppressed.
-     * Called before {@link #run()} consumes (from the prepare step).
+     * Where models come from on assignment and go on revocation; without one ({@link ModelState#NONE})
+     * models start fresh and a failed batch rewinds to the committed offsets.
      */
-    public void startFrom(Map<TopicPartition, Long> offsets, boolean replayFromBeginning) {
-        this.startOffsets = Map.copyOf(offsets);
-        this.replayFromBeginning = replayFromBeginning;
-        offsets.forEach(positions::moveTo); // the restored state reflects these, whether or not their partitions see traffic
+    public void setModelState(ModelState state) {
+        this.state = state;
     }
 
-    /**
-     * How to roll the learners back to their last checkpoint after a divergence; returns the
-     * offsets to resume from (empty map: from the beginning).
-     */
-    public void setRollback(java.util.function.Supplier<Map<TopicPartition, Long>> rollback) {
-        this.rollback = rollback;
-    }
-
-    /** Runs on the loop's thread after every committed batch (checkpointing). */
+    /** Runs on the loop's thread after every committed batch. */
     public void setAfterBatch(Runnable afterBatch) {
         this.afterBatch = afterBatch;
     }
 
-    /** The current train task of each model, for checkpoints. */
-    public Map<String, String> currentTasks() {
-        return Map.copyOf(currentTask);
-    }
-
-    public void restoreCurrentTasks(Map<String, String> tasks) {
-        currentTask.clear();
-        currentTask.putAll(tasks);
-    }
-
     /** Records handled since start (replayed ones included). */
     public long handled() {
-        return handled;
+        return handled.get();
     }
 
-    /** True while records below the committed offsets are being replayed. */
+    /** True while a partition's records below the committed offset are replayed. */
     public boolean replaying() {
-        return !replayUntil.isEmpty();
+        return owned.values().stream().anyMatch(OwnedPartition::replaying);
     }
 
-    /** Next offsets to read after the records handed over so far (the current record included). */
-    public StreamPositions positions() {
-        return positions;
+    /** True while the models of newly assigned partitions are being restored. */
+    public boolean restoring() {
+        return restoring;
+    }
+
+    /** The partitions this instance owns now, with their models. */
+    public Map<TopicPartition, OwnedPartition> owned() {
+        return Map.copyOf(owned);
+    }
+
+    private volatile long lastRestoreMillis = -1;
+    private volatile long restores;
+
+    /** Milliseconds the last restore of newly owned partitions took; -1 before the first. */
+    public long lastRestoreMillis() {
+        return lastRestoreMillis;
+    }
+
+    /** Restores so far (assignments and rollbacks). */
+    public long restores() {
+        return restores;
     }
 
     /** The last infrastructure or fatal error, phrased for a person; null when none. */
@@ -205,6 +227,7 @@ public final class IngestLoop implements Runnable {
                     // versions prepare() loads from Kafka include it
                     outbox = outboxes.get();
                     prepare.run();
+                    state.prepare();
                     outbox.keepTrying(() -> running);
                     deadLetters = new DeadLetters(outbox, deadLetterTopic);
                     prepared = true;
@@ -214,7 +237,7 @@ public final class IngestLoop implements Runnable {
             }
             backoff = settings.backoff();
             consumer = consumers.get();
-            consumer.subscribe(List.of(topic), new CommitOnRevoke());
+            consumer.subscribe(List.of(topic), new Rebalance());
             while (running) {
                 try {
                     pollOnce();
@@ -227,27 +250,32 @@ public final class IngestLoop implements Runnable {
                     backoff = waitForBroker("Kafka unavailable: " + e.getMessage(), e, backoff);
                 }
             }
-            state = State.STOPPED;
+            loopState = State.STOPPED;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            state = State.STOPPED;
+            loopState = State.STOPPED;
         } catch (RuntimeException | Error e) {
             lastError = "ingest stopped by an unexpected error: " + e;
-            state = State.FAILED;
+            loopState = State.FAILED;
             LOG.error("Ingest loop failed; offsets after the last handled record stay uncommitted", e);
         } finally {
             Consumer<byte[], byte[]> c = consumer;
             if (c != null) {
                 try {
-                    c.close(Duration.ofSeconds(5));
+                    c.close(Duration.ofSeconds(30)); // revokes every partition: their models are snapshotted and let go
                 } catch (RuntimeException e) {
                     LOG.warn("Closing the consumer failed: {}", e.toString());
                 }
             }
-            if (state != State.FAILED) {
-                state = State.STOPPED;
+            workers.shutdownNow();
+            if (loopState != State.FAILED) {
+                loopState = State.STOPPED;
             }
         }
+    }
+
+    /** What one partition's worker did with its share of a batch. */
+    private record Slice(TopicPartition tp, long handledTo, int count, RuntimeException diverged, long divergedAt) {
     }
 
     private void pollOnce() throws java.util.concurrent.ExecutionException, InterruptedException {
@@ -259,46 +287,52 @@ public final class IngestLoop implements Runnable {
             pendingRollback = false;
         }
         ConsumerRecords<byte[], byte[]> records = consumer.poll(settings.pollTimeout());
-        if (state != State.RUNNING) {
+        if (loopState != State.RUNNING) {
             LOG.info("Ingest running on {} ({} partitions assigned)", topic, consumer.assignment().size());
-            state = State.RUNNING;
+            loopState = State.RUNNING;
             lastError = null;
         }
-        if (!records.isEmpty() || versionsDue()) {
+        List<OwnedPartition> busy = new ArrayList<>();
+        for (OwnedPartition partition : owned.values()) {
+            if (!records.records(partition.topicPartition()).isEmpty() || versionsDue(partition)) {
+                busy.add(partition);
+            }
+        }
+        if (!busy.isEmpty()) {
             Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
             long deadline = System.nanoTime() + settings.batchDuration().toNanos();
-            int count = 0;
             try {
-                for (ConsumerRecord<byte[], byte[]> record : records) {
-                    if (count >= settings.batchRecords() || (count > 0 && System.nanoTime() - deadline > 0)) {
-                        break; // the rest of the poll is consumed again, in the next batch
-                    }
-                    count++;
-                    TopicPartition tp = new TopicPartition(record.topic(), record.partition());
-                    positions.moveTo(tp, record.offset() + 1);
-                    Long until = replayUntil.get(tp);
-                    boolean replay = until != null && record.offset() < until;
-                    outbox.suppress(replay);
+                List<Future<Slice>> futures = new ArrayList<>();
+                for (OwnedPartition partition : busy) {
+                    List<ConsumerRecord<byte[], byte[]>> mine = records.records(partition.topicPartition());
+                    futures.add(workers.submit(() -> handleSlice(partition, mine, deadline)));
+                }
+                List<Slice> slices = new ArrayList<>();
+                RuntimeException failure = null;
+                for (Future<Slice> f : futures) {
                     try {
-                        handle(record);
-                    } catch (DivergedException e) {
-                        outbox.suppress(false);
-                        divergedAt(tp, record.offset(), e);
+                        slices.add(f.get());
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        if (failure == null) {
+                            failure = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+                        }
+                    }
+                }
+                if (failure != null) {
+                    throw failure;
+                }
+                for (Slice slice : slices) {
+                    if (slice.diverged() != null) {
+                        divergedAt(slice.tp(), slice.divergedAt(), slice.diverged());
                         return;
-                    } finally {
-                        outbox.suppress(false);
-                    }
-                    next.put(tp, new OffsetAndMetadata(record.offset() + 1));
-                    if (replay && record.offset() + 1 >= until) {
-                        replayUntil.remove(tp);
-                        checkpointDue = true; // the rebuilt state is worth keeping before anything else goes wrong
-                        LOG.info("Replay of {} done at offset {}: state rebuilt, outputs resume", tp, until);
                     }
                 }
-                if (count < records.count()) {
-                    seekToUnhandled(records, next);
+                for (Slice slice : slices) {
+                    if (slice.count() > 0) {
+                        next.put(slice.tp(), new OffsetAndMetadata(slice.handledTo()));
+                    }
                 }
-                endBatch();
+                seekToUnhandled(records, next);
                 outbox.commit(committable(next), consumer);
             } catch (RuntimeException | java.util.concurrent.ExecutionException e) {
                 failedBatch(e);
@@ -308,6 +342,44 @@ public final class IngestLoop implements Runnable {
             afterBatch.run();
         }
         updateLag();
+    }
+
+    /** A partition's share of a batch, on a worker thread: its records in order, then its versions and snapshot. */
+    private Slice handleSlice(OwnedPartition partition, List<ConsumerRecord<byte[], byte[]>> records, long deadline) {
+        TopicPartition tp = partition.topicPartition();
+        int count = 0;
+        long handledTo = partition.next();
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            if (count >= settings.batchRecords() || (count > 0 && System.nanoTime() - deadline > 0)) {
+                break; // the rest of the poll is consumed again, in the next batch
+            }
+            count++;
+            partition.moveTo(record.offset() + 1);
+            Long until = partition.replayUntil();
+            boolean replay = until != null && record.offset() < until;
+            outbox.suppress(replay);
+            try {
+                String model = handle(record, partition);
+                partition.handled(model, replay);
+                if (replay) {
+                    metrics.replayed(1);
+                }
+            } catch (DivergedException e) {
+                return new Slice(tp, handledTo, count, e, record.offset());
+            } finally {
+                outbox.suppress(false);
+            }
+            handledTo = record.offset() + 1;
+            if (replay && record.offset() + 1 >= until) {
+                partition.replayDone();
+                LOG.info("Replay of {} done at offset {}: state rebuilt, outputs resume", tp, until);
+            }
+        }
+        endBatch(partition);
+        if (!partition.replaying()) {
+            state.afterBatch(partition, partition.takeSnapshotDue());
+        }
+        return new Slice(tp, handledTo, count, null, -1);
     }
 
     /** Offsets to commit: those of records handled for the first time (replayed ones were committed before). */
@@ -325,6 +397,9 @@ public final class IngestLoop implements Runnable {
     /** Seeks each partition with records the batch did not reach back to its first such record. */
     private void seekToUnhandled(ConsumerRecords<byte[], byte[]> records, Map<TopicPartition, OffsetAndMetadata> next) {
         for (TopicPartition tp : records.partitions()) {
+            if (!owned.containsKey(tp)) {
+                continue; // revoked during the poll: the new owner reads from the committed offset
+            }
             List<ConsumerRecord<byte[], byte[]>> polled = records.records(tp);
             OffsetAndMetadata handledTo = next.get(tp);
             long firstUnhandled = handledTo == null ? polled.get(0).offset() : handledTo.offset();
@@ -334,25 +409,34 @@ public final class IngestLoop implements Runnable {
         }
     }
 
-    /** Versions folded during the batch go out in its transaction. */
-    private void endBatch() {
-        for (Map.Entry<String, ? extends Learner> e : learners.all().entrySet()) {
+    /** Versions folded during the batch go out in its transaction, with the offsets the models reflect. */
+    private void endBatch(OwnedPartition partition) {
+        Map<String, Long> offsets = Map.of(partition.topicPartition().topic() + "-" + partition.topicPartition().partition(),
+                partition.next());
+        for (String model : List.copyOf(partition.models())) {
+            Learner learner = learners.all().get(model);
+            if (learner == null) {
+                continue;
+            }
             try {
-                e.getValue().batchEnded();
+                learner.batchEnded(offsets);
             } catch (KafkaException | BrokerAccessException kafkaFailure) {
                 throw kafkaFailure; // the batch rolls back; not the model's fault
+            } catch (DivergedException diverged) {
+                throw diverged;
             } catch (RuntimeException | OutOfMemoryError failure) {
                 if (!running) {
                     throw failure; // shutting down: the producer may be closed; the batch rolls back
                 }
-                park(e.getKey(), failure); // a version that cannot be built (non-finite weights, a bug): that model only
+                park(partition, model, failure); // a version that cannot be built (non-finite weights, a bug): that model only
             }
         }
     }
 
-    private boolean versionsDue() {
-        for (Learner learner : learners.all().values()) {
-            if (learner.versionDue()) {
+    private boolean versionsDue(OwnedPartition partition) {
+        for (String model : partition.models()) {
+            Learner learner = learners.all().get(model);
+            if (learner != null && learner.versionDue()) {
                 return true;
             }
         }
@@ -362,7 +446,7 @@ public final class IngestLoop implements Runnable {
     /**
      * A batch failed to commit: abort its transaction, or, when the producer can no longer abort
      * (fenced after our own transaction outlived its timeout, or in an error state), let go of it
-     * so the next pass makes a new one; then roll the learners back to the checkpoint, or rewind.
+     * so the next pass makes a new one; then restore the partitions' models, or rewind.
      */
     private void failedBatch(Exception e) {
         Throwable cause = e instanceof java.util.concurrent.ExecutionException && e.getCause() != null ? e.getCause() : e;
@@ -386,12 +470,12 @@ public final class IngestLoop implements Runnable {
         }
         if (renew) {
             recoveries++;
-            LOG.warn("The output producer cannot go on ({}; transaction {} ms old): making a new one, rolling back to the "
-                    + "checkpoint and replaying", cause.toString(), ageNanos / 1_000_000);
+            LOG.warn("The output producer cannot go on ({}; transaction {} ms old): making a new one, restoring the models "
+                    + "from their snapshots and replaying", cause.toString(), ageNanos / 1_000_000);
             outbox.discard();
         }
-        if (rollback != null) {
-            // the learners took in records whose batch did not commit: back to the checkpoint, then replay
+        if (state != ModelState.NONE) {
+            // the learners took in records whose batch did not commit: back to the snapshot, then replay
             pendingRollback = true;
         } else {
             rewind();
@@ -408,7 +492,7 @@ public final class IngestLoop implements Runnable {
 
     /**
      * Whether the learners hold exactly what was committed: false after a batch failed until its
-     * rollback ran (a shutdown checkpoint then would save uncommitted learning).
+     * rollback ran (a snapshot then would save uncommitted learning).
      */
     public boolean clean() {
         return !pendingRollback && (outbox == null || !outbox.discarded());
@@ -424,20 +508,13 @@ public final class IngestLoop implements Runnable {
         return Map.copyOf(parked);
     }
 
-    /** True once after a replay finished: a checkpoint should be written at once. */
-    public boolean takeCheckpointDue() {
-        boolean due = checkpointDue;
-        checkpointDue = false;
-        return due;
-    }
-
     /**
-     * A learner diverged on a record: drop the batch's outputs, roll the learners back to the last
-     * checkpoint, mark the record, and consume again from the checkpoint's offsets (replaying what
+     * A learner diverged on a record: drop the batch's outputs, restore the models from their
+     * snapshots, mark the record, and consume again from the snapshots' offsets (replaying what
      * was committed, dead-lettering the marked record as {@code diverged}).
      */
     private void divergedAt(TopicPartition tp, long offset, RuntimeException e) {
-        LOG.error("{} Rolling back to the last checkpoint; {}-{}@{} will be dead-lettered as diverged.",
+        LOG.error("{} Restoring the models from their snapshots; {}-{}@{} will be dead-lettered as diverged.",
                 e.getMessage(), tp.topic(), tp.partition(), offset);
         try {
             outbox.abort();
@@ -446,44 +523,105 @@ public final class IngestLoop implements Runnable {
             outbox.discard();
             renewOutbox();
         }
-        poisoned.computeIfAbsent(tp, k -> new java.util.HashSet<>()).add(offset);
-        if (rollback == null) {
-            throw new IllegalStateException("learner diverged and no rollback is configured", e);
+        poisoned.computeIfAbsent(tp, k -> ConcurrentHashMap.newKeySet()).add(offset);
+        if (state == ModelState.NONE) {
+            throw new IllegalStateException("learner diverged and no model state is configured to roll back to", e);
         }
         rollBack();
     }
 
-    /** Restores the learners from the last checkpoint and seeks to its offsets, replaying what is committed. */
+    /** Lets go of every owned partition's models and takes the partitions again from their snapshots. */
     private void rollBack() {
-        Map<TopicPartition, Long> from = rollback.get();
-        parked.keySet().forEach(learners::remove); // a parked model stays parked; the checkpoint may hold its learner
-        for (TopicPartition assigned : consumer.assignment()) {
-            Long committedOffset = committed.get(assigned);
-            Long start = from.get(assigned);
-            long seekTo = start != null ? start : consumer.beginningOffsets(List.of(assigned)).get(assigned);
-            consumer.seek(assigned, seekTo);
-            positions.moveTo(assigned, seekTo);
-            if (committedOffset != null && seekTo < committedOffset) {
-                replayUntil.put(assigned, committedOffset);
+        Set<TopicPartition> all = new HashSet<>(owned.keySet());
+        for (TopicPartition tp : all) {
+            release(owned.remove(tp), false);
+        }
+        takeOver(all, Map.copyOf(committed));
+    }
+
+    /**
+     * Takes partitions: restores their models and seeks to the offset the models reflect; the
+     * records from there to the group's committed offset are replayed with outputs suppressed.
+     */
+    private void takeOver(Collection<TopicPartition> partitions, Map<TopicPartition, Long> groupOffsets) {
+        if (partitions.isEmpty()) {
+            return;
+        }
+        restoring = true;
+        long start = System.nanoTime();
+        try {
+            Map<TopicPartition, Long> beginnings = consumer.beginningOffsets(partitions);
+            Map<TopicPartition, ModelState.Restored> restored = state.restore(new HashSet<>(partitions));
+            for (TopicPartition tp : partitions) {
+                long begin = beginnings.getOrDefault(tp, 0L);
+                long committedOffset = groupOffsets.getOrDefault(tp, begin);
+                committed.put(tp, committedOffset);
+                ModelState.Restored r = restored.getOrDefault(tp, ModelState.Restored.FRESH);
+                Long from = r.next() != null ? r.next() : r.rebuild() && committedOffset > begin ? Long.valueOf(begin) : null;
+                OwnedPartition partition = new OwnedPartition(tp, committedOffset);
+                partition.restored(r.models(), r.currentTasks());
+                for (String model : r.models()) {
+                    homes.put(model, tp);
+                }
+                if (from != null && from < committedOffset) {
+                    long seekTo = Math.max(from, begin);
+                    consumer.seek(tp, seekTo);
+                    partition.moveTo(seekTo);
+                    partition.replayUntil(committedOffset);
+                    LOG.info("{}: replaying offsets {}..{} to rebuild {} (outputs suppressed; they were committed before)",
+                            tp, seekTo, committedOffset - 1, r.models().isEmpty() ? "its models" : r.models().size() + " model(s)");
+                } else {
+                    if (from != null && from > committedOffset) {
+                        // cannot happen with snapshots committed with their offsets; trust the group
+                        LOG.warn("{}: snapshot offset {} is ahead of the committed offset {}; resuming at the committed offset",
+                                tp, from, committedOffset);
+                    }
+                    consumer.seek(tp, committedOffset);
+                }
+                owned.put(tp, partition);
             }
+            lastRestoreMillis = (System.nanoTime() - start) / 1_000_000;
+            restores++;
+            metrics.restored(partitions.size(), System.nanoTime() - start);
+            metrics.owned(owned.size());
+        } finally {
+            restoring = false;
         }
     }
 
-    /** Hands one record to its learner or to the dead-letter topic, and counts it. */
-    private void handle(ConsumerRecord<byte[], byte[]> record) {
-        handled++;
-        Set<Long> marked = poisoned.get(new TopicPartition(record.topic(), record.partition()));
-        if (marked != null && marked.remove(record.offset())) {
-            reject(record, new Rejection(record.key() == null ? RecordDecoder.DEFAULT_MODEL
-                    : new String(record.key(), java.nio.charset.StandardCharsets.UTF_8), RejectReason.DIVERGED,
-                    "Expected learning from this record to keep the model finite; it made the outputs NaN or infinite, "
-                            + "so the learner was rolled back to its last checkpoint and the record set aside.", null));
+    /** Lets go of a partition's models (after a snapshot when {@code snapshot}). */
+    private void release(OwnedPartition partition, boolean snapshot) {
+        if (partition == null) {
             return;
+        }
+        try {
+            state.release(partition, snapshot);
+        } finally {
+            partition.models().forEach(model -> homes.remove(model, partition.topicPartition()));
+            committed.remove(partition.topicPartition());
+            metrics.owned(owned.size());
+        }
+    }
+
+    /**
+     * Hands one record to its learner or to the dead-letter topic, and counts it; returns the
+     * model it belongs to (null when unknown).
+     */
+    private String handle(ConsumerRecord<byte[], byte[]> record, OwnedPartition partition) {
+        handled.incrementAndGet();
+        Set<Long> marked = poisoned.get(partition.topicPartition());
+        if (marked != null && marked.remove(record.offset())) {
+            String model = record.key() == null ? RecordDecoder.DEFAULT_MODEL
+                    : new String(record.key(), java.nio.charset.StandardCharsets.UTF_8);
+            reject(record, new Rejection(model, RejectReason.DIVERGED,
+                    "Expected learning from this record to keep the model finite; it made the outputs NaN or infinite, "
+                            + "so the learner was rolled back to its last snapshot and the record set aside.", null));
+            return model;
         }
         IngestRecord decoded = decoder.decode(record.key(), record.value(), AvroRecords.isAvro(record.headers()));
         if (decoded instanceof Rejection rejection) {
             reject(record, rejection);
-            return;
+            return null;
         }
         String model = decoded.model();
         Parked parkedModel = parked.get(model);
@@ -491,10 +629,20 @@ public final class IngestLoop implements Runnable {
             reject(record, new Rejection(model, RejectReason.MODEL_PARKED, "Expected model " + model + " to be learning; it was parked "
                     + "at " + parkedModel.since() + " after an unexpected error (" + parkedModel.reason() + "), so its records are "
                     + "set aside until the instance restarts.", idOf(decoded)));
-            return;
+            return model;
+        }
+        TopicPartition home = homes.putIfAbsent(model, partition.topicPartition());
+        if (home != null && !home.equals(partition.topicPartition())) {
+            reject(record, new Rejection(model, RejectReason.WRONG_PARTITION, "Expected every record of model " + model + " on one "
+                    + "partition (the producer keys records by model id); this instance learns it from " + home + ", so a record of "
+                    + "it on " + partition.topicPartition() + " is set aside. Produce with the model id as the key and the default "
+                    + "partitioner.", idOf(decoded)));
+            return model;
         }
         try {
             Learner learner = learners.forModel(model);
+            partition.models().add(model);
+            Map<String, String> currentTask = partition.currentTasks();
             if (decoded instanceof Example example) {
                 if (example.split() == Example.Split.TRAIN) {
                     learner.checkTask(example.task()); // a task beyond the limit is refused before anything changes
@@ -522,6 +670,9 @@ public final class IngestLoop implements Runnable {
                 metrics.control(model, control.type());
             }
         } catch (ModelLimitException e) {
+            if (!partition.models().contains(model)) {
+                homes.remove(model, partition.topicPartition());
+            }
             reject(record, new Rejection(model, e.limit() == ModelLimitException.Limit.MODELS ? RejectReason.TOO_MANY_MODELS
                     : RejectReason.TOO_MANY_TASKS, e.getMessage(), idOf(decoded)));
         } catch (OutlierException e) {
@@ -532,11 +683,12 @@ public final class IngestLoop implements Runnable {
             if (!running) {
                 throw e; // shutting down: the producer may be closed; the batch rolls back, the model keeps its state
             }
-            park(model, e);
+            park(partition, model, e);
             reject(record, new Rejection(model, RejectReason.MODEL_PARKED, "Expected model " + model + " to learn from this record; "
                     + "its learner failed with " + e + ", so the model is parked and its records are set aside until the instance "
                     + "restarts.", idOf(decoded)));
         }
+        return model;
     }
 
     private static String idOf(IngestRecord record) {
@@ -553,10 +705,12 @@ public final class IngestLoop implements Runnable {
     }
 
     /** Sets a model aside after an unexpected error in its learner; the other models go on. */
-    private void park(String model, Throwable e) {
+    private void park(OwnedPartition partition, String model, Throwable e) {
         LOG.error("Model {} is parked after an unexpected error; its records are dead-lettered as model_parked until restart", model, e);
         parked.put(model, new Parked(model, e.toString(), java.time.Instant.now()));
-        currentTask.remove(model);
+        partition.currentTasks().remove(model);
+        partition.models().remove(model);
+        partition.changed().remove(model);
         try {
             learners.remove(model);
         } catch (RuntimeException removeFailed) {
@@ -577,16 +731,19 @@ public final class IngestLoop implements Runnable {
         }
     }
 
-    /** Moves every assigned partition back to its last committed offset, so nothing is skipped. */
+    /** Moves every owned partition back to its last committed offset, so nothing is skipped. */
     private void rewind() {
         try {
             Set<TopicPartition> assigned = consumer.assignment();
             Map<TopicPartition, OffsetAndMetadata> offsets = consumer.committed(assigned);
             for (TopicPartition tp : assigned) {
                 OffsetAndMetadata offset = offsets.get(tp);
+                OwnedPartition partition = owned.get(tp);
                 if (offset != null) {
                     consumer.seek(tp, offset);
-                    positions.moveTo(tp, offset.offset());
+                    if (partition != null) {
+                        partition.moveTo(offset.offset());
+                    }
                 } else {
                     consumer.seekToBeginning(List.of(tp));
                 }
@@ -601,58 +758,78 @@ public final class IngestLoop implements Runnable {
             LOG.error("{} Retrying in {} ms.", message, backoff.toMillis(), cause instanceof KafkaException ? null : cause);
         }
         lastError = message;
-        state = State.WAITING_FOR_BROKER;
+        loopState = State.WAITING_FOR_BROKER;
         Thread.sleep(backoff.toMillis());
         Duration doubled = backoff.multipliedBy(2);
         return doubled.compareTo(settings.maxBackoff()) > 0 ? settings.maxBackoff() : doubled;
     }
 
-    /** Commits what was handled before partitions move to another instance. */
-    private final class CommitOnRevoke implements ConsumerRebalanceListener {
+    /**
+     * Partitions come and go with the group (incremental rebalancing: only the partitions that
+     * move are revoked). Every batch commits before the next poll, and these run inside poll.
+     */
+    private final class Rebalance implements ConsumerRebalanceListener {
         @Override
-        public void onPartitionsRevoked(java.util.Collection<TopicPartition> partitions) {
-            // every batch is committed before the next poll, so nothing handled is left uncommitted here
-            partitions.forEach(tp -> {
-                committed.remove(tp);
-                replayUntil.remove(tp); // a replay in progress starts again where the learners are on reassignment
-            });
+        public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            boolean canWrite = clean() && outbox != null;
+            boolean wrote = false;
+            for (TopicPartition tp : partitions) {
+                OwnedPartition partition = owned.remove(tp);
+                if (partition == null) {
+                    continue;
+                }
+                boolean snapshot = canWrite && !partition.replaying();
+                try {
+                    release(partition, snapshot);
+                    wrote |= snapshot;
+                } catch (RuntimeException e) {
+                    LOG.warn("Could not snapshot {} before handing it over ({}); the next owner replays from the last snapshot",
+                            tp, e.toString());
+                    canWrite = false;
+                }
+            }
+            if (wrote) {
+                try {
+                    outbox.commit(Map.of(), consumer); // the hand-over snapshots: the next owner replays nothing
+                } catch (RuntimeException | java.util.concurrent.ExecutionException e) {
+                    LOG.warn("The hand-over snapshots did not commit ({}); the next owner replays from the last snapshot", e.toString());
+                    try {
+                        outbox.abort();
+                    } catch (RuntimeException abortFailed) {
+                        outbox.discard();
+                    }
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            if (!partitions.isEmpty()) {
+                LOG.info("Handed over {}", partitions);
+            }
         }
 
         @Override
-        public void onPartitionsAssigned(java.util.Collection<TopicPartition> partitions) {
-            LOG.info("Assigned {}", partitions);
+        public void onPartitionsLost(Collection<TopicPartition> partitions) {
+            // thrown out of the group: another instance may own these already, so nothing is written
+            LOG.warn("Lost {} (this instance left the group); their models are let go", partitions);
+            for (TopicPartition tp : partitions) {
+                release(owned.remove(tp), false);
+            }
+        }
+
+        @Override
+        public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
             if (partitions.isEmpty()) {
                 return;
             }
-            Map<TopicPartition, OffsetAndMetadata> groupOffsets = consumer.committed(new java.util.HashSet<>(partitions));
-            Map<TopicPartition, Long> beginnings = consumer.beginningOffsets(partitions);
-            for (TopicPartition tp : partitions) {
-                OffsetAndMetadata c = groupOffsets.get(tp);
-                long committedOffset = c == null ? beginnings.get(tp) : c.offset();
-                committed.put(tp, committedOffset);
-                Long start = startOffsets.get(tp);
-                if (start == null && replayFromBeginning && c != null) {
-                    start = beginnings.get(tp);
+            LOG.info("Assigned {}", partitions);
+            Map<TopicPartition, OffsetAndMetadata> groupOffsets = consumer.committed(new HashSet<>(partitions));
+            Map<TopicPartition, Long> offsets = new HashMap<>();
+            groupOffsets.forEach((tp, o) -> {
+                if (o != null) {
+                    offsets.put(tp, o.offset());
                 }
-                Long learned = positions.get(tp);
-                if (start == null && learned != null && learned < committedOffset) {
-                    start = learned; // reassigned while the learners were behind the group (a replay or rollback cut short)
-                }
-                if (start != null && start < committedOffset) {
-                    long from = Math.max(start, beginnings.get(tp));
-                    consumer.seek(tp, from);
-                    replayUntil.put(tp, committedOffset);
-                    LOG.info("{}: replaying offsets {}..{} to rebuild state (outputs suppressed; they were committed before)",
-                            tp, from, committedOffset - 1);
-                } else if (start != null && start > committedOffset) {
-                    // the checkpoint is ahead of the group (cannot happen with outputs committed first); trust the group
-                    LOG.warn("{}: checkpoint offset {} is ahead of the committed offset {}; resuming at the committed offset",
-                            tp, start, committedOffset);
-                }
-            }
-            // the restored state matches these offsets once; a later rebalance keeps the learners' state as it is
-            startOffsets = Map.of();
-            replayFromBeginning = false;
+            });
+            takeOver(partitions, offsets);
         }
     }
 }

@@ -27,6 +27,8 @@ public final class IngestMetrics {
         for (RejectReason reason : RejectReason.values()) {
             rejectedCounter(reason); // every reason visible from the start, so rates work on fresh series
         }
+        Gauge.builder("engram.partitions.owned", owned, AtomicLong::get)
+                .description("Partitions of the examples topic this instance owns").register(registry);
     }
 
     void example(String model, Example.Split split) {
@@ -47,6 +49,29 @@ public final class IngestMetrics {
                     .tag("model", m).register(registry);
             return value;
         }).set(timestamp);
+    }
+
+    private final AtomicLong owned = new AtomicLong();
+    private io.micrometer.core.instrument.Timer restores;
+
+    /** Partitions were taken (assignment or rollback) and their models restored in {@code nanos}. */
+    void restored(int partitions, long nanos) {
+        if (restores == null) {
+            restores = io.micrometer.core.instrument.Timer.builder("engram.restore")
+                    .description("Time to restore the models of newly owned partitions from their snapshots").register(registry);
+        }
+        restores.record(java.time.Duration.ofNanos(nanos));
+    }
+
+    /** Records replayed (outputs suppressed) to rebuild models after a restore. */
+    void replayed(long records) {
+        counters.computeIfAbsent("replayed", k -> Counter.builder("engram.replayed.records")
+                .description("Records replayed to rebuild restored models (outputs suppressed)").register(registry)).increment(records);
+    }
+
+    /** The number of examples-topic partitions this instance owns. */
+    void owned(int partitions) {
+        owned.set(partitions);
     }
 
     void rejected(RejectReason reason) {

@@ -25,10 +25,7 @@ public class IngestService {
     MeterRegistry registry;
 
     @Inject
-    io.engram.publish.ModelPublisher versions;
-
-    @Inject
-    io.engram.checkpoint.Checkpointer checkpointer;
+    ModelState modelState;
 
     private IngestLoop loop;
     private Thread thread;
@@ -42,20 +39,12 @@ public class IngestService {
                                 ingest.inputMax().orElse(Double.POSITIVE_INFINITY))),
                 ingest.maxRecordBytes(),
                 new AvroRecords.RegistryWireFormat(ingest.avroRegistryWireFormat(), ingest.avroRegistrySchemaId()));
-        loop = new IngestLoop(() -> {
-            kafka.ensureTopics();
-            versions.load(); // version numbers continue from what Kafka holds
-            java.util.Optional<java.util.Map<org.apache.kafka.common.TopicPartition, Long>> restored = checkpointer.restore(loop);
-            // without a checkpoint, state is rebuilt by replaying the topic up to the committed offsets
-            loop.startFrom(restored.orElse(java.util.Map.of()), restored.isEmpty() && checkpointer.enabled());
-        }, () -> kafka.clients().consumer(config.kafka().groupId(), "engram-ingest", ingest.batchRecords()),
+        loop = new IngestLoop(kafka::ensureTopics, () -> kafka.clients().consumer(config.kafka().groupId(), "engram-ingest", ingest.batchRecords()),
                 kafka::outbox, kafka.topics().examples(), kafka.topics().deadLetters(), decoder, learners,
                 new IngestMetrics(registry),
                 new IngestLoop.Settings(ingest.pollTimeout(), ingest.backoff(), ingest.maxBackoff(), ingest.taskSwitchEndsTask(),
-                        ingest.batchDuration(), ingest.batchRecords(), config.kafka().transactionTimeout()));
-        IngestLoop started = loop;
-        loop.setAfterBatch(() -> checkpointer.afterBatch(started));
-        loop.setRollback(() -> checkpointer.rollback(started));
+                        ingest.batchDuration(), ingest.batchRecords(), config.kafka().transactionTimeout(), ingest.workers()));
+        loop.setModelState(modelState);
         thread = new Thread(loop, "engram-ingest");
         thread.start();
     }
@@ -65,9 +54,19 @@ public class IngestService {
         return loop == null ? IngestLoop.State.STARTING : loop.state();
     }
 
-    /** Next offsets to read after the records handed to learners so far. */
-    public StreamPositions positions() {
-        return loop == null ? new StreamPositions() : loop.positions();
+    /** The partitions this instance owns, with their models; empty before start. */
+    public java.util.Map<org.apache.kafka.common.TopicPartition, OwnedPartition> owned() {
+        return loop == null ? java.util.Map.of() : loop.owned();
+    }
+
+    /** Milliseconds the last restore took (-1 before the first) and restores so far. */
+    public long[] restoreFigures() {
+        return loop == null ? new long[] {-1, 0} : new long[] {loop.lastRestoreMillis(), loop.restores()};
+    }
+
+    /** True while the models of newly assigned partitions are restored. */
+    public boolean restoring() {
+        return loop != null && loop.restoring();
     }
 
     /** Models parked after an unexpected error in their learner. */
@@ -79,14 +78,14 @@ public class IngestService {
         return loop == null ? null : loop.lastError();
     }
 
-    /** Stops the loop after its current batch and waits for it. */
+    /**
+     * Stops the loop after its current batch and waits for it; leaving the group hands every
+     * partition over with a last snapshot of its models.
+     */
     public synchronized void stop() throws InterruptedException {
         if (loop != null) {
             loop.stop();
-            thread.join(Duration.ofSeconds(30).toMillis());
-            if (loop.state() == IngestLoop.State.STOPPED && loop.handled() > 0 && loop.clean()) {
-                checkpointer.checkpoint(loop, "shutdown"); // the current batch finished and committed
-            }
+            thread.join(Duration.ofSeconds(60).toMillis());
             loop = null;
         }
     }

@@ -33,7 +33,9 @@ public enum RejectReason {
     /** The learner's spike guard refused the step: the example's gradient norm per unit of output error, or a layer-input norm, was far beyond the recent ones. */
     OUTLIER,
     /** The record's model is parked after an unexpected error in its learner; see the model's status. */
-    MODEL_PARKED;
+    MODEL_PARKED,
+    /** The record's model is learned from another partition of this instance: all records of a model must be on one partition. */
+    WRONG_PARTITION;
 
     /** The wire form, e.g. {@code invalid_json}. */
     public String code() {

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * {@code maxTasks} of them.
  *
  * <p>Versions are folded: the triggers of one batch (task ends, publish records, periodic) become
- * one version when the batch ends ({@link #batchEnded()}), and within
+ * one version when the batch ends ({@link #batchEnded}), and within
  * {@code publishMinInterval} of the last version they wait, so a burst of task ends cannot turn into
  * hundreds of artifacts. The metrics event of each task end still goes out with its batch.
  */
@@ -186,9 +186,9 @@ public final class ContinualLearner implements Learner {
     }
 
     @Override
-    public synchronized void batchEnded() {
+    public synchronized void batchEnded(java.util.Map<String, Long> offsets) {
         if (versionDue()) {
-            publishVersion();
+            publishVersion(offsets);
         }
         for (MetricsEvent event : pendingEvents) {
             sink.publish(event); // task ends whose version waits for the minimum interval: events go out unstamped
@@ -197,7 +197,7 @@ public final class ContinualLearner implements Learner {
     }
 
     /** One version of the current parameters answering every pending trigger; events of this batch stamped with it. */
-    private void publishVersion() {
+    private void publishVersion(java.util.Map<String, Long> offsets) {
         float[] parameters = new float[settings.spec().parameterCount()];
         core.network().parameters(parameters);
         if (!finite(parameters)) {
@@ -207,7 +207,7 @@ public final class ContinualLearner implements Learner {
         boolean lastIsTaskEnd = trigger.startsWith("task_end:") && !pendingEvents.isEmpty();
         MetricsEvent event = lastIsTaskEnd ? pendingEvents.get(pendingEvents.size() - 1) : evaluation.periodic(trained, taskLoss);
         long version = versions.publish(new ModelSnapshot(model, trigger, List.copyOf(pendingTriggers), pendingCount,
-                settings.spec(), parameters, List.copyOf(tasks), trained, core.describe()), event);
+                settings.spec(), parameters, List.copyOf(tasks), trained, core.describe(), java.util.Map.copyOf(offsets)), event);
         lastVersionMillis = clock.millis();
         if (pendingCount > 1) {
             LOG.info("Model {}: version {} answers {} triggers folded together ({} ... {})", model, version, pendingCount,

@@ -36,8 +36,10 @@ public interface Learner {
      * The batch of records handed over since the last call is about to commit: versions its
      * triggers asked for go out now (folded into one per model), or, within
      * {@code engram.publish.min-interval} of the last version, stay due.
+     *
+     * @param offsets {@code "topic-partition" → next offset}: the records the model now reflects
      */
-    default void batchEnded() {
+    default void batchEnded(java.util.Map<String, Long> offsets) {
     }
 
     /** Whether a folded version waits for {@code engram.publish.min-interval} to pass. */

@@ -12,7 +12,7 @@ public class Learners {
 
     @Produces
     @Singleton
-    LearnerRegistry registry(EngramConfig config, MeterRegistry meters, io.engram.publish.MetricsPublisher metrics,
+    ContinualLearners registry(EngramConfig config, MeterRegistry meters, io.engram.publish.MetricsPublisher metrics,
             io.engram.publish.ModelPublisher versions) {
         return new ContinualLearners(LearnerSettings.from(config), meters, metrics, versions, java.time.Clock.systemUTC(),
                 config.ingest().maxModels());

@@ -11,9 +11,10 @@ import java.util.Map;
  * @param foldedCount how many triggers were folded in, named or not
  * @param parameters the effective parameters (DL4J layout), a copy
  * @param training method, hyperparameters and consolidation
+ * @param offsets {@code "topic-partition" → next offset}: the records the model reflects
  */
 public record ModelSnapshot(String model, String trigger, List<String> folded, int foldedCount, MlpSpec spec, float[] parameters,
-        List<String> tasks, long examplesSeen, Map<String, Object> training) {
+        List<String> tasks, long examplesSeen, Map<String, Object> training, Map<String, Long> offsets) {
 
     /** Triggers named in one version; a burst beyond it is counted only. */
     public static final int MAX_FOLDED = 32;

@@ -6,7 +6,6 @@ import io.engram.broker.KafkaAccess;
 import io.engram.broker.Outbox;
 import io.engram.config.EngramConfig;
 import io.engram.evaluate.MetricsEvent;
-import io.engram.ingest.IngestService;
 import io.engram.learn.Dl4jModels;
 import io.engram.learn.Kernel;
 import io.engram.learn.MlpSpec;
@@ -45,9 +44,6 @@ public class ModelPublisher implements VersionSink {
     KafkaAccess kafka;
 
     @Inject
-    IngestService ingest;
-
-    @Inject
     ObjectMapper json;
 
     @Inject
@@ -76,7 +72,7 @@ public class ModelPublisher implements VersionSink {
     /** The newest committed version of each model, from Kafka at start-up and from each commit since. */
     private final Map<String, Long> committedLatest = new ConcurrentHashMap<>();
     private final Clock clock = Clock.systemUTC();
-    private volatile long published;
+    private final java.util.concurrent.atomic.AtomicLong published = new java.util.concurrent.atomic.AtomicLong();
 
     public ModelCatalog catalog() {
         return catalog;
@@ -89,9 +85,31 @@ public class ModelPublisher implements VersionSink {
      * and counted ({@link SkippedRecords}), never thrown.
      */
     public void load() {
+        long started = clock.millis();
+        scan(-1);
+        lastScanMillis = started;
+    }
+
+    private volatile long lastScanMillis = -1;
+
+    /**
+     * Catches up with versions other instances of the group published (models move between them):
+     * reads engram.models from a little before the last scan (records are stamped when sent; a
+     * transaction commits them within its timeout). Called when partitions are assigned, so numbering
+     * of a moved model continues from its newest version, and periodically, so HTTP and the
+     * dashboard of any instance list every model.
+     */
+    public void refresh() {
+        long started = clock.millis();
+        long from = lastScanMillis;
+        scan(from < 0 ? -1 : from - 2 * config.kafka().transactionTimeout().toMillis() - 10_000);
+        lastScanMillis = started;
+    }
+
+    private void scan(long fromMillis) {
         String topic = kafka.topics().models();
         int[] found = {0};
-        ModelTopics.scan(kafka.clients(), topic, -1, (key, value) -> {
+        ModelTopics.scan(kafka.clients(), topic, fromMillis, (key, value) -> {
             ModelTopics.ModelsKey parsed;
             try {
                 parsed = ModelTopics.modelsKey(key);
@@ -124,34 +142,23 @@ public class ModelPublisher implements VersionSink {
                 committedLatest.merge(model, versions.get(0), Math::max);
             }
         });
-        lastVersion.clear();
-        lastVersion.putAll(committedLatest);
-        lastVersion.forEach((model, version) -> versionGauge(model).set(version));
-        if (found[0] > 0) {
-            LOG.info("Found {} published versions of {} models on {}", found[0], lastVersion.size(), topic);
+        committedLatest.forEach((model, version) -> {
+            lastVersion.merge(model, version, Math::max);
+            versionGauge(model).set(version);
+        });
+        if (found[0] > 0 && fromMillis < 0) {
+            LOG.info("Found {} published versions of {} models on {}", found[0], committedLatest.size(), topic);
         }
     }
 
-    /** The version counters, for checkpoints. */
-    public Map<String, Long> counters() {
-        return Map.copyOf(lastVersion);
-    }
-
-    /** Versions published (not replayed) since start: a checkpoint is due when it grows. */
+    /** Versions published (not replayed) since start: a snapshot is due when it grows. */
     public long published() {
-        return published;
+        return published.get();
     }
 
-    /**
-     * After a restore or a rollback: numbering continues from the newest committed version of each
-     * model (Kafka's), never from a checkpoint's counters, so a replay that folds its triggers
-     * differently can neither reuse nor skip a number. {@code counters} (a checkpoint's) only fill
-     * in models Kafka has not told of.
-     */
-    public void restoreCounters(Map<String, Long> counters) {
-        lastVersion.clear();
-        counters.forEach((model, version) -> lastVersion.merge(model, version, Math::max));
-        committedLatest.forEach((model, version) -> lastVersion.put(model, version));
+    /** The newest version number given to a model (committed, or in the open transaction); 0 when none. */
+    public long lastVersion(String model) {
+        return Math.max(lastVersion.getOrDefault(model, 0L), committedLatest.getOrDefault(model, 0L));
     }
 
     @Override
@@ -186,7 +193,7 @@ public class ModelPublisher implements VersionSink {
     }
 
     private long publish(ModelSnapshot snapshot, MetricsEvent metrics, Outbox outbox, String model, long version, Long parent) {
-        published++;
+        published.incrementAndGet();
         MetricsEvent stamped = metrics.withVersion(version);
 
         byte[] artifact = artifact(snapshot);
@@ -286,7 +293,7 @@ public class ModelPublisher implements VersionSink {
         }
         m.put("tasks", s.tasks());
         m.put("examples_seen", s.examplesSeen());
-        m.put("offsets", ingest.positions().snapshot());
+        m.put("offsets", new java.util.TreeMap<>(s.offsets()));
         Map<String, Object> a = new LinkedHashMap<>();
         a.put("format", Artifacts.FORMAT);
         a.put("bytes", artifact.length);

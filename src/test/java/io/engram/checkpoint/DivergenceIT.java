@@ -14,6 +14,7 @@ import io.engram.ingest.RecordDecoder;
 import io.engram.learn.DivergedException;
 import io.engram.learn.LearnerRegistry;
 import io.engram.support.Await;
+import io.engram.support.RebuildingState;
 import io.engram.support.IdLearner;
 import io.engram.support.TestRecords;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -62,28 +63,24 @@ class DivergenceIT {
 
         // learns ids; "poison" diverges it; its state is what a rollback resets
         IdLearner[] current = {poisonable()};
+        RebuildingState rollbacks = new RebuildingState(() -> current[0] = poisonable()); // no snapshot: replay from the beginning
         LearnerRegistry registry = IdLearner.registry(() -> current[0]);
-        int[] rollbacks = {0};
-        try (KafkaProducer<byte[], byte[]> producer = clients.transactionalProducer("diverge-it", run + "tx")) {
+                try (KafkaProducer<byte[], byte[]> producer = clients.transactionalProducer("diverge-it", run + "tx")) {
             Outbox outbox = Outbox.transactional(producer);
             RecordDecoder decoder = new RecordDecoder(new RecordDecoder.ModelShape(4, List.of("a", "b", "c"), Optional.empty()), 10_000);
             IngestLoop loop = new IngestLoop(() -> { }, () -> clients.consumer(run + "group", "diverge-it"), () -> outbox,
                     topics.examples(), topics.deadLetters(), decoder, registry, new IngestMetrics(new SimpleMeterRegistry()),
                     new IngestLoop.Settings(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(1), true));
-            loop.setRollback(() -> {
-                rollbacks[0]++;
-                current[0] = poisonable(); // no checkpoint: back to nothing, replay from the beginning
-                return Map.of();
-            });
+            loop.setModelState(rollbacks);
             Thread thread = new Thread(loop, "diverge-it");
             thread.start();
             TestRecords.produce(clients, topics.examples(), "m", records);
             Await.until(Duration.ofSeconds(60), "10 good records learned once after the rollback",
-                    () -> current[0].learned().size() == 10, () -> current[0].learned() + " rollbacks " + rollbacks[0]);
+                    () -> current[0].learned().size() == 10, () -> current[0].learned() + " rollbacks " + rollbacks.rollbacks());
             loop.stop();
             thread.join(10_000);
         }
-        assertThat(rollbacks[0]).isEqualTo(1);
+        assertThat(rollbacks.rollbacks()).isEqualTo(1);
         assertThat(current[0].learned()).containsExactly("r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9");
         List<ConsumerRecord<byte[], byte[]>> letters = TestRecords.readAll(clients, topics.deadLetters());
         assertThat(letters).hasSize(1);

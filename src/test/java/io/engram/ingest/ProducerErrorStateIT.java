@@ -11,6 +11,7 @@ import io.engram.broker.Topics;
 import io.engram.learn.Learner;
 import io.engram.learn.LearnerRegistry;
 import io.engram.support.Await;
+import io.engram.support.RebuildingState;
 import io.engram.support.IdLearner;
 import io.engram.support.TestRecords;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -92,24 +93,20 @@ class ProducerErrorStateIT {
         IngestLoop loop = new IngestLoop(() -> { }, () -> clients.consumer(run + "group", "errstate-it"), outboxes,
                 topics.examples(), topics.deadLetters(), decoder, registry, new IngestMetrics(new SimpleMeterRegistry()),
                 new IngestLoop.Settings(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(1), true));
-        int[] rollbacks = {0};
-        loop.setRollback(() -> {
-            rollbacks[0]++;
-            current[0] = new IdLearner("never", IllegalStateException::new);
-            return Map.of();
-        });
+                RebuildingState rollbacks = new RebuildingState(() -> current[0] = new IdLearner("never", IllegalStateException::new));
+        loop.setModelState(rollbacks);
         TestRecords.produce(clients, topics.examples(), "m", records);
         Thread thread = new Thread(loop, "errstate-it");
         thread.start();
         try {
             Await.until(Duration.ofSeconds(60), "every record learned once after a new producer",
                     () -> current[0].learned().size() == 10 && TestRecords.readAll(clients, topics.deadLetters()).size() == 1,
-                    () -> "learned " + current[0].learned() + ", rollbacks " + rollbacks[0] + ", producers " + made.size()
+                    () -> "learned " + current[0].learned() + ", rollbacks " + rollbacks.rollbacks() + ", producers " + made.size()
                             + ", state " + loop.state() + ", error " + loop.lastError());
             assertThat(breaks.get()).isEqualTo(1);
             assertThat(made).as("a second producer was made").hasSizeGreaterThanOrEqualTo(2);
             assertThat(loop.recoveries()).isGreaterThanOrEqualTo(1);
-            assertThat(rollbacks[0]).isGreaterThanOrEqualTo(1);
+            assertThat(rollbacks.rollbacks()).isGreaterThanOrEqualTo(1);
             assertThat(current[0].learned()).containsExactly("r0", "r1", "r2", "r3", "r4", "r5", "r6", "r7", "r8", "r9");
         } finally {
             loop.stop();

@@ -13,6 +13,7 @@ import io.engram.learn.Learner;
 import io.engram.learn.LearnerRegistry;
 import io.engram.learn.LearnerStatus;
 import io.engram.support.Await;
+import io.engram.support.RebuildingState;
 import io.engram.support.IdLearner;
 import io.engram.support.TestRecords;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
@@ -109,23 +110,19 @@ class TransactionTimeoutIT {
         IngestLoop loop = new IngestLoop(() -> { }, () -> clients.consumer(run + "group", "txtimeout-it"), outboxes,
                 topics.examples(), topics.deadLetters(), decoder, registry, new IngestMetrics(new SimpleMeterRegistry()),
                 new IngestLoop.Settings(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(1), true,
-                        Duration.ofMillis(1000), 2000, Duration.ofMillis(TIMEOUT_MS)));
-        int[] rollbacks = {0};
-        loop.setRollback(() -> {
-            rollbacks[0]++;
-            current[0] = new StallingLearner(stalled);
-            return Map.of();
-        });
+                        Duration.ofMillis(1000), 2000, Duration.ofMillis(TIMEOUT_MS), 1));
+                RebuildingState rollbacks = new RebuildingState(() -> current[0] = new StallingLearner(stalled));
+        loop.setModelState(rollbacks);
         TestRecords.produce(clients, topics.examples(), "m", records);
         Thread thread = new Thread(loop, "txtimeout-it");
         thread.start();
         try {
             Await.until(Duration.ofSeconds(90), "every record learned once after the recovery",
                     () -> current[0].learned.size() == 10 && TestRecords.readAll(clients, topics.deadLetters()).size() == 1,
-                    () -> "learned " + current[0].learned + ", rollbacks " + rollbacks[0] + ", state " + loop.state()
+                    () -> "learned " + current[0].learned + ", rollbacks " + rollbacks.rollbacks() + ", state " + loop.state()
                             + ", error " + loop.lastError());
             assertThat(stalled[0]).isTrue();
-            assertThat(rollbacks[0]).as("rolled back after the aborted batch").isGreaterThanOrEqualTo(1);
+            assertThat(rollbacks.rollbacks()).as("rolled back after the aborted batch").isGreaterThanOrEqualTo(1);
             assertThat(loop.state()).isIn(IngestLoop.State.RUNNING, IngestLoop.State.WAITING_FOR_BROKER);
             assertThat(current[0].learned).containsExactly("r0", "r1", "r2", "r3", "slow", "r5", "r6", "r7", "r8", "r9");
         } finally {

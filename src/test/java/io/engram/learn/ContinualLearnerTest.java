@@ -81,14 +81,14 @@ class ContinualLearnerTest {
         }
         learner.publish();
         assertThat(versions).isEmpty();
-        learner.batchEnded();
+        learner.batchEnded(java.util.Map.of("engram.examples-0", 1L));
         assertThat(versions).hasSize(1);
         assertThat(versions.get(0).trigger()).isEqualTo("publish");
         assertThat(versions.get(0).folded()).containsExactly("task_end:a", "task_end:b", "task_end:c", "publish");
         assertThat(versions.get(0).foldedCount()).isEqualTo(4);
         assertThat(events.stream().filter(e -> e.afterTask() != null).map(MetricsEvent::afterTask)).containsExactly("a", "b", "c");
         assertThat(events).allSatisfy(e -> assertThat(e.version()).isEqualTo(1L));
-        learner.batchEnded();
+        learner.batchEnded(java.util.Map.of("engram.examples-0", 1L));
         assertThat(versions).as("nothing new, no version").hasSize(1);
     }
 

@@ -75,7 +75,7 @@ class CatalogIT {
         assertThat(series(metrics, kafka.topics().models(), "bad_key")).as("bad_key").isGreaterThanOrEqualTo(badKeyBefore + 1);
         assertThat(publisher.catalog().models().get(model)).containsExactly(2L, 1L);
         assertThat(publisher.catalog().aliases(model)).doesNotContainKey("stable").containsEntry("latest", 2L);
-        assertThat(publisher.counters().get(model)).isEqualTo(2L);
+        assertThat(publisher.lastVersion(model)).isEqualTo(2L);
 
         // over HTTP, the good versions are served; version 3 is not one
         given().get("/api/models/" + model + "/versions/1").then().statusCode(200);
