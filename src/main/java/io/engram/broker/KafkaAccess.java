@@ -83,17 +83,40 @@ public class KafkaAccess {
         return outbox;
     }
 
-    /** A random suffix per process: instances of one group never share a transactional id by default. */
-    private final String instanceId = java.util.UUID.randomUUID().toString().substring(0, 8);
+    private String instanceId;
 
-    /** This instance's id (in logs, status and the default transactional id). */
-    public String instanceId() {
+    /**
+     * This instance's id (in logs, status and the default transactional id): random on first
+     * start, kept in {@code engram.data-dir/instance-id}, so instances with their own data dirs
+     * never share a transactional id, and a restarted instance takes its old id back, which aborts
+     * a transaction its killed predecessor left open at once instead of after the transaction timeout.
+     */
+    public synchronized String instanceId() {
+        if (instanceId == null) {
+            Path file = Path.of(config.dataDir(), "instance-id");
+            try {
+                if (java.nio.file.Files.isRegularFile(file)) {
+                    String stored = java.nio.file.Files.readString(file).trim();
+                    if (stored.matches("[A-Za-z0-9._-]{1,64}")) {
+                        instanceId = stored;
+                    }
+                }
+                if (instanceId == null) {
+                    instanceId = java.util.UUID.randomUUID().toString().substring(0, 8);
+                    java.nio.file.Files.createDirectories(file.getParent());
+                    java.nio.file.Files.writeString(file, instanceId + "\n");
+                }
+            } catch (java.io.IOException e) {
+                instanceId = java.util.UUID.randomUUID().toString().substring(0, 8);
+                LOG.warn("Cannot keep the instance id in {} ({}); using {} for this run", file, e.toString(), instanceId);
+            }
+        }
         return instanceId;
     }
 
     /** The output producer's {@code transactional.id}. */
     public String transactionalId() {
-        return config.kafka().transactionalId().orElse(config.kafka().groupId() + "-outputs-" + instanceId);
+        return config.kafka().transactionalId().orElse(config.kafka().groupId() + "-outputs-" + instanceId());
     }
 
     public KafkaClients clients() {

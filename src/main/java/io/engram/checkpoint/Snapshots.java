@@ -162,7 +162,8 @@ public class Snapshots implements ModelState {
         }
         long since = System.nanoTime() - partition.snapshotAtNanos();
         if (!force) {
-            if (partition.changed().isEmpty() || since < config.checkpoint().minInterval().toNanos()) {
+            // the first snapshot after taking a partition is not held back by the minimum interval
+            if (partition.changed().isEmpty() || (partition.snapshotted() && since < config.checkpoint().minInterval().toNanos())) {
                 return;
             }
             Map<String, Entry> last = markers.getOrDefault(partition.topicPartition(), Map.of());

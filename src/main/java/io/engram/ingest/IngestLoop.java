@@ -181,7 +181,7 @@ public final class IngestLoop implements Runnable {
 
     /** True while the models of newly assigned partitions are being restored. */
     public boolean restoring() {
-        return restoring;
+        return restoring || !pendingTakeOver.isEmpty();
     }
 
     /** The partitions this instance owns now, with their models. */
@@ -285,6 +285,9 @@ public final class IngestLoop implements Runnable {
         if (pendingRollback) {
             rollBack(); // may throw while the broker is still away; tried again on the next pass
             pendingRollback = false;
+        }
+        if (!pendingTakeOver.isEmpty()) {
+            takeOverPending(); // may throw while the broker is away or a dead instance's transaction is open; tried again
         }
         ConsumerRecords<byte[], byte[]> records = consumer.poll(settings.pollTimeout());
         if (loopState != State.RUNNING) {
@@ -533,10 +536,41 @@ public final class IngestLoop implements Runnable {
     /** Lets go of every owned partition's models and takes the partitions again from their snapshots. */
     private void rollBack() {
         Set<TopicPartition> all = new HashSet<>(owned.keySet());
+        Map<TopicPartition, Long> groupOffsets = Map.copyOf(committed);
         for (TopicPartition tp : all) {
             release(owned.remove(tp), false);
         }
-        takeOver(all, Map.copyOf(committed));
+        consumer.pause(all);
+        takeOver(all, groupOffsets);
+        consumer.resume(all);
+    }
+
+    /** Assigned partitions whose models are not restored yet: paused until they are. */
+    private final Set<TopicPartition> pendingTakeOver = ConcurrentHashMap.newKeySet();
+
+    /**
+     * Takes the assigned partitions still waiting: reads the group's committed offsets (which
+     * waits while a dead instance's transaction holding offsets of them is still open) and
+     * restores their models; they are resumed only then, so no record is fetched before.
+     */
+    private void takeOverPending() {
+        Set<TopicPartition> waiting = new HashSet<>(pendingTakeOver);
+        waiting.retainAll(consumer.assignment());
+        pendingTakeOver.retainAll(waiting);
+        if (waiting.isEmpty()) {
+            return;
+        }
+        restoring = true;
+        Map<TopicPartition, OffsetAndMetadata> groupOffsets = consumer.committed(waiting);
+        Map<TopicPartition, Long> offsets = new HashMap<>();
+        groupOffsets.forEach((tp, o) -> {
+            if (o != null) {
+                offsets.put(tp, o.offset());
+            }
+        });
+        takeOver(waiting, offsets);
+        pendingTakeOver.removeAll(waiting);
+        consumer.resume(waiting);
     }
 
     /**
@@ -771,6 +805,7 @@ public final class IngestLoop implements Runnable {
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+            pendingTakeOver.removeAll(partitions);
             boolean canWrite = clean() && outbox != null;
             boolean wrote = false;
             for (TopicPartition tp : partitions) {
@@ -811,6 +846,7 @@ public final class IngestLoop implements Runnable {
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             // thrown out of the group: another instance may own these already, so nothing is written
             LOG.warn("Lost {} (this instance left the group); their models are let go", partitions);
+            pendingTakeOver.removeAll(partitions);
             for (TopicPartition tp : partitions) {
                 release(owned.remove(tp), false);
             }
@@ -822,14 +858,14 @@ public final class IngestLoop implements Runnable {
                 return;
             }
             LOG.info("Assigned {}", partitions);
-            Map<TopicPartition, OffsetAndMetadata> groupOffsets = consumer.committed(new HashSet<>(partitions));
-            Map<TopicPartition, Long> offsets = new HashMap<>();
-            groupOffsets.forEach((tp, o) -> {
-                if (o != null) {
-                    offsets.put(tp, o.offset());
-                }
-            });
-            takeOver(partitions, offsets);
+            consumer.pause(partitions); // nothing is fetched before the models are restored
+            pendingTakeOver.addAll(partitions);
+            try {
+                takeOverPending();
+            } catch (RuntimeException e) {
+                restoring = false;
+                LOG.warn("Could not take {} over yet ({}); retrying before the next poll", pendingTakeOver, e.toString());
+            }
         }
     }
 }

@@ -28,6 +28,7 @@ public final class OwnedPartition {
     private long recordsSinceSnapshot;
     private long snapshotAtNanos = System.nanoTime();
     private boolean snapshotDue;
+    private boolean snapshotted;
     private volatile long replayed;
 
     OwnedPartition(TopicPartition tp, long next) {
@@ -86,8 +87,14 @@ public final class OwnedPartition {
         return due;
     }
 
+    /** Whether a snapshot was written since this instance took the partition. */
+    public boolean snapshotted() {
+        return snapshotted;
+    }
+
     /** A snapshot of every model was written (and commits with the batch). */
     public void snapshotTaken() {
+        snapshotted = true;
         changed.clear();
         recordsSinceSnapshot = 0;
         snapshotAtNanos = System.nanoTime();

@@ -49,7 +49,7 @@ class CrashRecoveryIT {
         env.put("ENGRAM_MODEL_CLASSES", "3");
         env.put("ENGRAM_MODEL_LABELS", "a,b,c");
         env.put("ENGRAM_CHECKPOINT_EVERY_EXAMPLES", "150");
-        // the default checkpoint interval (30 s): after the first checkpoint the kills land far from the next, so task ends
+        // the default snapshot interval (30 s): after the first checkpoint the kills land far from the next, so task ends
         // fall inside the replayed range and must not be answered twice
         env.put("ENGRAM_EVALUATION_EVERY_EXAMPLES", "0");
         return env;
@@ -136,14 +136,14 @@ class CrashRecoveryIT {
         second.awaitReady(Duration.ofSeconds(90));
         TestRecords.produce(clients, "engram.examples", MODEL, partB);
         Await.until(Duration.ofSeconds(120), "part B learned", () -> trained(second) == 2 * TRAIN + TRAIN / 2, () -> trained(second));
-        assertThat(second.output()).contains("Restored checkpoint");
+        assertThat(second.output()).contains("restored 1 model(s)");
         second.process().destroyForcibly().waitFor(); // kill -9 in the middle of task t2, after t1's version
 
         try (ServiceProcess third = ServiceProcess.start(environment(data, port))) {
             third.awaitReady(Duration.ofSeconds(90));
             TestRecords.produce(clients, "engram.examples", MODEL, partC);
             JsonNode last = runToEnd(third, clients);
-            assertThat(third.output()).contains("Restored checkpoint");
+            assertThat(third.output()).contains("restored 1 model(s)");
 
             Map<String, byte[]> versions = manifests(clients);
             assertThat(triggers(versions)).as("every task end answered once, in order, by versions 1..n without gap")
@@ -165,7 +165,7 @@ class CrashRecoveryIT {
                     .isCloseTo(reference.get("metrics").get("acc").asDouble(), within(0.1));
             third.process().destroy();
             third.awaitExit(Duration.ofSeconds(30));
-            assertThat(third.output()).as("SIGTERM finishes, checkpoints, exits").contains("(shutdown) written");
+            assertThat(third.output()).as("SIGTERM finishes, hands its partition over with a snapshot, exits").contains("snapshot (hand-over)");
         }
     }
 }
