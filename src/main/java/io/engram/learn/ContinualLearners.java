@@ -22,6 +22,7 @@ public final class ContinualLearners implements LearnerRegistry {
     private final Clock clock;
     private final Map<String, ContinualLearner> learners = new ConcurrentHashMap<>();
     private final int maxModels;
+    private final java.util.Set<String> gauged = ConcurrentHashMap.newKeySet();
 
     public ContinualLearners(LearnerSettings settings, MeterRegistry registry, MetricsSink sink, VersionSink versions,
             Clock clock) {
@@ -44,6 +45,16 @@ public final class ContinualLearners implements LearnerRegistry {
         if (known != null) {
             return known;
         }
+        synchronized (this) { // workers of several partitions may create models at once: the limit holds for all
+            return create(model);
+        }
+    }
+
+    private ContinualLearner create(String model) {
+        ContinualLearner known = learners.get(model);
+        if (known != null) {
+            return known;
+        }
         if (learners.size() >= maxModels) {
             throw new ModelLimitException(ModelLimitException.Limit.MODELS, "Expected a record of one of the " + learners.size()
                     + " models this instance holds: it holds the most engram.ingest.max-models (" + maxModels + ") allows, so "
@@ -62,10 +73,12 @@ public final class ContinualLearners implements LearnerRegistry {
                             .tag("model", id).register(registry)
                             .record(Duration.ofNanos((long) (report.seconds() * 1e9))), clock);
             // reads the current learner of the model at each scrape, so a rollback's new learner is the one shown
-            Gauge.builder("engram.train.loss", learners, all -> {
+            if (gauged.add(m)) {
+                Gauge.builder("engram.train.loss", learners, all -> {
                 ContinualLearner current = all.get(m);
                 return current == null ? Double.NaN : current.status().trainLoss();
             }).description("Moving average of the per-example training loss").tag("model", m).register(registry);
+            }
             return learner;
         });
     }
