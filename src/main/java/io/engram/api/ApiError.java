@@ -1,8 +1,8 @@
 package io.engram.api;
 
-import com.fasterxml.jackson.annotation.JsonInclude;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import java.util.Map;
 
 /** The error body of docs/contract.md: {@code {"error": code, "message": sentence}} with a 4xx status. */
 final class ApiError {
@@ -11,11 +11,6 @@ final class ApiError {
     }
 
     static Response of(Response.Status status, String code, String message) {
-        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(new Body(code, message)).build();
-    }
-
-    /** The error body. */
-    @JsonInclude(JsonInclude.Include.ALWAYS)
-    record Body(String error, String message) {
+        return Response.status(status).type(MediaType.APPLICATION_JSON).entity(Map.of("error", code, "message", message)).build();
     }
 }
