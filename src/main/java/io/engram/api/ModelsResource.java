@@ -26,7 +26,6 @@ import jakarta.ws.rs.core.Response;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Supplier;
@@ -48,16 +47,10 @@ public class ModelsResource {
 
     @GET
     @Operation(summary = "Models and their published versions, newest first, with aliases")
-    public List<Map<String, Object>> models() {
+    public List<ModelListing> models() {
         ModelCatalog catalog = publisher.catalog();
-        List<Map<String, Object>> out = new ArrayList<>();
-        catalog.models().forEach((model, versions) -> {
-            Map<String, Object> m = new LinkedHashMap<>();
-            m.put("model", model);
-            m.put("versions", versions);
-            m.put("aliases", catalog.aliases(model));
-            out.add(m);
-        });
+        List<ModelListing> out = new ArrayList<>();
+        catalog.models().forEach((model, versions) -> out.add(new ModelListing(model, versions, catalog.aliases(model))));
         return out;
     }
 
@@ -144,12 +137,7 @@ public class ModelsResource {
             }
         }
         JsonNode labels = entry.manifest().path("architecture").path("labels");
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("version", entry.version());
-        out.put("probabilities", p);
-        out.put("class", best);
-        out.put("label", labels.size() > best ? labels.get(best).asText() : null);
-        return Response.ok(out).build();
+        return Response.ok(new Prediction(entry.version(), p, best, labels.size() > best ? labels.get(best).asText() : null)).build();
     }
 
     /** A version from the catalog, which may read its manifest from Kafka. */
@@ -189,7 +177,7 @@ public class ModelsResource {
                     "Model '" + model + "' has no evaluation yet: metrics come at each task end and every "
                             + "engram.evaluation.every-examples train examples.");
         }
-        return Response.ok(event.toJson()).build();
+        return Response.ok(event.document()).build();
     }
 
     private Response missing(String model, String version) {

@@ -5,7 +5,6 @@ import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -71,16 +70,9 @@ public final class Artifacts {
      * The manifest's {@code artifacts} list: per format (in the given order) its {@code format},
      * {@code bytes}, {@code sha256} and {@code chunks} of {@code chunkBytes}.
      */
-    public static List<Map<String, Object>> describe(Map<String, byte[]> byFormat, int chunkBytes) {
-        List<Map<String, Object>> list = new ArrayList<>();
-        byFormat.forEach((format, bytes) -> {
-            Map<String, Object> a = new LinkedHashMap<>();
-            a.put("format", format);
-            a.put("bytes", bytes.length);
-            a.put("sha256", sha256(bytes));
-            a.put("chunks", chunkCount(bytes.length, chunkBytes));
-            list.add(a);
-        });
+    public static List<Manifest.Artifact> describe(Map<String, byte[]> byFormat, int chunkBytes) {
+        List<Manifest.Artifact> list = new ArrayList<>();
+        byFormat.forEach((format, bytes) -> list.add(Manifest.Artifact.of(format, bytes, chunkBytes)));
         return list;
     }
 

@@ -73,7 +73,7 @@ public class MetricsPublisher implements MetricsSink {
             }
         }
         try {
-            byte[] value = json.writeValueAsBytes(event.toJson(window));
+            byte[] value = json.writeValueAsBytes(event.document(window));
             // through the outbox: committed with the offsets of the records this event reflects
             kafka.outbox().send(new ProducerRecord<>(kafka.topics().metrics(), model.getBytes(StandardCharsets.UTF_8), value));
         } catch (JsonProcessingException e) {

@@ -7,8 +7,6 @@ import io.engram.broker.Outbox;
 import io.engram.config.EngramConfig;
 import io.engram.evaluate.MetricsEvent;
 import io.engram.learn.Dl4jModels;
-import io.engram.learn.Kernel;
-import io.engram.learn.MlpSpec;
 import io.engram.learn.ModelSnapshot;
 import io.engram.learn.VersionSink;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -17,7 +15,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Clock;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -198,7 +195,7 @@ public class ModelPublisher implements VersionSink {
 
         byte[] artifact = artifact(snapshot);
         Map<String, byte[]> artifacts = artifacts(snapshot, version, artifact);
-        Map<String, Object> manifest = manifest(snapshot, version, parent, artifacts, stamped);
+        Manifest manifest = manifest(snapshot, version, parent, artifacts, stamped);
         artifacts.forEach((format, bytes) -> {
             List<byte[]> formatChunks = Artifacts.chunks(bytes, config.publish().chunkBytes());
             for (int i = 0; i < formatChunks.size(); i++) {
@@ -243,11 +240,7 @@ public class ModelPublisher implements VersionSink {
     }
 
     private ProducerRecord<byte[], byte[]> alias(String model, String alias, long version) {
-        Map<String, Object> value = new LinkedHashMap<>();
-        value.put("model", model);
-        value.put("alias", alias);
-        value.put("version", version);
-        value.put("created", clock.instant().toString());
+        Alias value = new Alias(model, alias, version, clock.instant().toString());
         return new ProducerRecord<>(kafka.topics().models(), Artifacts.utf8(Artifacts.aliasKey(model, alias)), bytes(value));
     }
 
@@ -277,76 +270,10 @@ public class ModelPublisher implements VersionSink {
         return artifacts;
     }
 
-    private Map<String, Object> manifest(ModelSnapshot s, long version, Long parent, Map<String, byte[]> artifacts,
-            MetricsEvent metrics) {
-        byte[] artifact = artifacts.get(Artifacts.FORMAT);
-        int chunks = Artifacts.chunkCount(artifact.length, config.publish().chunkBytes());
-        Map<String, Object> m = new LinkedHashMap<>();
-        m.put("model", s.model());
-        m.put("version", version);
-        m.put("parent", parent);
-        m.put("created", clock.instant().toString());
-        m.put("trigger", s.trigger());
-        if (s.foldedCount() > 1) {
-            m.put("triggers", s.folded());
-            m.put("triggers_folded", s.foldedCount());
-        }
-        m.put("tasks", s.tasks());
-        m.put("examples_seen", s.examplesSeen());
-        m.put("offsets", new java.util.TreeMap<>(s.offsets()));
-        Map<String, Object> a = new LinkedHashMap<>();
-        a.put("format", Artifacts.FORMAT);
-        a.put("bytes", artifact.length);
-        a.put("sha256", Artifacts.sha256(artifact));
-        a.put("chunks", chunks);
-        a.put("chunk_bytes", config.publish().chunkBytes());
-        m.put("artifact", a);
-        m.put("artifacts", Artifacts.describe(artifacts, config.publish().chunkBytes()));
-        m.put("architecture", architecture(s.spec()));
-        Map<String, Object> training = new LinkedHashMap<>(s.training());
-        Object method = training.remove("method");
-        Object consolidation = training.remove("consolidation");
-        Map<String, Object> t = new LinkedHashMap<>();
-        t.put("method", method);
-        t.put("hyperparameters", training);
-        t.put("consolidation", consolidation);
-        t.put("seed", config.model().seed());
-        m.put("training", t);
-        m.put("metrics", metrics.toJson(config.evaluation().matrixWindow()));
-        Map<String, Object> runtime = new LinkedHashMap<>();
-        runtime.put("service", "engram " + version());
-        runtime.put("java", System.getProperty("java.version"));
-        Kernel kernel = config.learner().kernel().resolve();
-        runtime.put("backend", kernel == Kernel.ND4J ? "nd4j" : "jvm-kernel"
-                + (ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() ? " (Vector API)" : " (scalar)"));
-        runtime.put("device", kernel == Kernel.ND4J ? "nd4j backend device" : "cpu");
-        runtime.put("os", System.getProperty("os.name") + " " + System.getProperty("os.arch"));
-        m.put("runtime", runtime);
-        return m;
-    }
-
-    private Map<String, Object> architecture(MlpSpec spec) {
-        Map<String, Object> a = new LinkedHashMap<>();
-        a.put("input_size", spec.inputSize());
-        List<Map<String, Object>> layers = new ArrayList<>();
-        int[] sizes = spec.sizes();
-        for (int l = 0; l < spec.layers(); l++) {
-            boolean output = l == spec.layers() - 1;
-            Map<String, Object> layer = new LinkedHashMap<>();
-            layer.put("type", output ? "output" : "dense");
-            layer.put("in", sizes[l]);
-            layer.put("out", sizes[l + 1]);
-            layer.put("activation", output ? "softmax" : spec.activation().code());
-            if (output) {
-                layer.put("loss", "mcxent");
-            }
-            layers.add(layer);
-        }
-        a.put("layers", layers);
-        a.put("classes", spec.classes());
-        a.put("labels", config.model().labels());
-        config.model().features().ifPresent(f -> a.put("features", f));
-        return a;
+    private Manifest manifest(ModelSnapshot s, long version, Long parent, Map<String, byte[]> artifacts, MetricsEvent metrics) {
+        return Manifest.of(s, version, parent, clock.instant(), new java.util.TreeMap<>(s.offsets()), artifacts, config.publish().chunkBytes(),
+                new Manifest.Labels(config.model().labels(), config.model().features().orElse(null)), config.model().seed(),
+                metrics.document(config.evaluation().matrixWindow()), Manifest.Platform.current(config.learner().kernel().resolve()));
     }
 
     private byte[] bytes(Object value) {
@@ -355,10 +282,5 @@ public class ModelPublisher implements VersionSink {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
-    }
-
-    private static String version() {
-        String v = ModelPublisher.class.getPackage().getImplementationVersion();
-        return v == null ? "0.1.0-SNAPSHOT" : v;
     }
 }

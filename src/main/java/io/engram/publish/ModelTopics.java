@@ -30,7 +30,7 @@ import org.apache.kafka.common.TopicPartition;
  */
 public final class ModelTopics {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = Documents.mapper();
     /** Model ids of the contract: 1..128 characters of [A-Za-z0-9._-]; {@code :} separates the parts of output keys. */
     private static final Pattern MODEL_ID = Pattern.compile("[A-Za-z0-9._-]{1,128}");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9._-]{1,64}");

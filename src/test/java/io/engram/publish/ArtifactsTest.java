@@ -34,11 +34,9 @@ class ArtifactsTest {
         Map<String, byte[]> byFormat = new LinkedHashMap<>();
         byFormat.put(Artifacts.FORMAT, new byte[10]);
         byFormat.put(Artifacts.ONNX, new byte[] {1, 2, 3});
-        List<Map<String, Object>> list = Artifacts.describe(byFormat, 4);
-        assertThat(list).hasSize(2);
-        assertThat(list.get(0)).containsEntry("format", Artifacts.FORMAT).containsEntry("bytes", 10).containsEntry("chunks", 3)
-                .containsEntry("sha256", Artifacts.sha256(new byte[10]));
-        assertThat(list.get(1)).containsEntry("format", "onnx").containsEntry("bytes", 3).containsEntry("chunks", 1)
-                .containsEntry("sha256", "039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81");
+        List<Manifest.Artifact> list = Artifacts.describe(byFormat, 4);
+        assertThat(list).containsExactly(
+                new Manifest.Artifact(Artifacts.FORMAT, 10, Artifacts.sha256(new byte[10]), 3, null),
+                new Manifest.Artifact("onnx", 3, "039058c6f2c0cb492c533b0a4d14ef77cc0f78abccced5287d84a1a2011cfb81", 1, null));
     }
 }
