@@ -63,13 +63,29 @@ class DeployFilesTest {
         assertThat(gpu.at("/spec/template/spec/containers/0/resources/limits/nvidia.com~1gpu").asInt()).isEqualTo(1);
         List<JsonNode> topics = yamlDocuments(Path.of("deploy/strimzi/topics.yaml"));
         assertThat(topics).extracting(t -> t.at("/metadata/name").asText())
-                .containsExactlyInAnyOrder("engram.examples", "engram.models", "engram.model-chunks", "engram.metrics", "engram.dlq");
+                .containsExactlyInAnyOrder("engram.examples", "engram.models", "engram.model-chunks", "engram.metrics", "engram.dlq",
+                        "engram.state");
         for (JsonNode t : topics) {
             assertThat(t.get("kind").asText()).isEqualTo("KafkaTopic");
-            if (t.at("/metadata/name").asText().matches("engram\\.(models|model-chunks)")) {
+            if (t.at("/metadata/name").asText().matches("engram\\.(models|model-chunks|state)")) {
                 assertThat(t.at("/spec/config/cleanup.policy").asText()).isEqualTo("compact");
             }
         }
+        int examplePartitions = topics.stream().filter(t -> t.at("/metadata/name").asText().equals("engram.examples")).findFirst()
+                .orElseThrow().at("/spec/partitions").asInt();
+        int statePartitions = topics.stream().filter(t -> t.at("/metadata/name").asText().equals("engram.state")).findFirst()
+                .orElseThrow().at("/spec/partitions").asInt();
+        assertThat(statePartitions).as("engram.state partition p holds the snapshots of examples partition p").isEqualTo(examplePartitions);
+        // scale-out: more than one replica, a disruption budget, and lag scaling bounded by the partitions
+        JsonNode deployment = yamlDocuments(Path.of("deploy/k8s/deployment.yaml")).get(0);
+        assertThat(deployment.at("/spec/replicas").asInt()).isGreaterThan(1);
+        JsonNode pdb = yamlDocuments(Path.of("deploy/k8s/pdb.yaml")).get(0);
+        assertThat(pdb.get("kind").asText()).isEqualTo("PodDisruptionBudget");
+        assertThat(pdb.at("/spec/selector/matchLabels/app").asText()).isEqualTo("engram");
+        JsonNode keda = yamlDocuments(Path.of("deploy/k8s/keda.yaml")).get(0);
+        assertThat(keda.get("kind").asText()).isEqualTo("ScaledObject");
+        assertThat(keda.at("/spec/maxReplicaCount").asInt()).isLessThanOrEqualTo(examplePartitions);
+        assertThat(keda.at("/spec/triggers/0/metadata/topic").asText()).isEqualTo("engram.examples");
     }
 
     @Test
