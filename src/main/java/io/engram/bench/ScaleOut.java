@@ -1,0 +1,294 @@
+package io.engram.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.engram.broker.EmbeddedKafkaBroker;
+import io.engram.broker.KafkaClients;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.utils.Utils;
+
+/**
+ * {@code ./engram bench scale-out}: what partitions and instances buy, through packaged services (separate
+ * JVMs) on one broker this JVM starts. Permuted Fashion-MNIST train examples (JSON, 784 inputs), ER at its
+ * defaults, no consolidation (as in {@code bench e2e}):
+ * <ol>
+ *   <li>one instance, one model on one partition;
+ *   <li>one instance, two models on two partitions (the same examples, half each);
+ *   <li>two instances in one group, two models on two partitions;
+ *   <li>snapshot and restore of one model with the default network and a full default buffer (5120): the
+ *       hand-over snapshot a SIGTERM writes, then a fresh instance restoring it from {@code engram.state}.
+ * </ol>
+ * Rates are examples learned per second from the first learned example to the last (read from
+ * {@code /api/status}); snapshot and restore figures come from the services' logs.
+ */
+public final class ScaleOut {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+    private static final int PARTITIONS = 2;
+
+    private ScaleOut() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> o = io.engram.command.Commands.options("engram bench scale-out", List.of("examples", "out"), args);
+        int examples = Integer.parseInt(o.getOrDefault("examples", "6000"));
+        FashionMnist data = FashionMnist.installed(FashionMnist.DEBIAN_PATH) ? FashionMnist.load(FashionMnist.DEBIAN_PATH)
+                : FashionMnist.synthetic(20_000, 1_000, 7);
+        List<byte[]> records = records(data, examples);
+        Path root = Files.createTempDirectory("engram-scale-out");
+        Map<String, Object> results = new LinkedHashMap<>();
+        results.put("examples", records.size());
+        results.put("processors", Runtime.getRuntime().availableProcessors());
+        try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(root.resolve("broker"), 0).start()) {
+            KafkaClients clients = new KafkaClients(broker.bootstrapServers(), Map.of(), 10_000);
+            List<String> keys = keysOnDistinctPartitions();
+            double one = throughput(broker, clients, root, "one-model", List.of(keys.get(0)), 1, records);
+            double two = throughput(broker, clients, root, "two-models", keys, 1, records);
+            double twoInstances = throughput(broker, clients, root, "two-instances", keys, 2, records);
+            results.put("one_instance_one_model_per_s", one);
+            results.put("one_instance_two_models_per_s", two);
+            results.put("two_instances_two_models_per_s", twoInstances);
+            results.put("two_models_vs_one", two / one);
+            results.put("two_instances_vs_one", twoInstances / two);
+            System.err.printf("one instance: 1 model %.0f/s, 2 models on 2 partitions %.0f/s (%.2fx); two instances, 2 models %.0f/s "
+                    + "(%.2fx one instance)%n", one, two, two / one, twoInstances, twoInstances / two);
+            results.putAll(snapshotAndRestore(broker, clients, root, records));
+        }
+        Path out = Path.of(o.getOrDefault("out", "target/bench/scale-out.json"));
+        Files.createDirectories(out.toAbsolutePath().getParent());
+        JSON.enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), results);
+        System.err.println("Wrote " + out);
+    }
+
+    /** Train examples of two permuted tasks, as JSON. */
+    private static List<byte[]> records(FashionMnist data, int examples) {
+        PermutedStream stream = PermutedStream.create(2, examples / 2, 0, data.trainImages().length, 1);
+        List<byte[]> records = new ArrayList<>();
+        float[] x = new float[FashionMnist.PIXELS];
+        for (int t = 0; t < 2; t++) {
+            for (int index : stream.trainIndices(t)) {
+                stream.transform(data.trainImages()[index], t, x);
+                StringBuilder b = new StringBuilder("{\"task\":\"perm-" + t + "\",\"y\":" + data.trainLabels()[index] + ",\"x\":[");
+                for (int i = 0; i < x.length; i++) {
+                    b.append(i == 0 ? "" : ",").append(x[i] == 0f ? "0" : Float.toString(Math.round(x[i] * 1000) / 1000f));
+                }
+                records.add(b.append("]}").toString().getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        return records;
+    }
+
+    /** Two model ids the default partitioner puts on partitions 0 and 1. */
+    private static List<String> keysOnDistinctPartitions() {
+        String[] found = new String[PARTITIONS];
+        for (int i = 0; found[0] == null || found[1] == null; i++) {
+            String id = "model-" + i;
+            int p = Utils.toPositive(Utils.murmur2(id.getBytes(StandardCharsets.UTF_8))) % PARTITIONS;
+            if (found[p] == null) {
+                found[p] = id;
+            }
+        }
+        return List.of(found);
+    }
+
+    /** Examples learned per second by {@code instances} services on {@code records}, split evenly over {@code models}. */
+    private static double throughput(EmbeddedKafkaBroker broker, KafkaClients clients, Path root, String label, List<String> models,
+            int instances, List<byte[]> records) throws Exception {
+        List<Service> services = new ArrayList<>();
+        try {
+            for (int i = 0; i < instances; i++) {
+                services.add(Service.start(root.resolve(label + "-" + i), broker.bootstrapServers(), label + ".", Map.of()));
+            }
+            for (Service s : services) {
+                s.awaitRunning();
+            }
+            if (instances > 1) {
+                Thread.sleep(5000); // let the group settle: one partition each
+            }
+            try (KafkaProducer<byte[], byte[]> producer = clients.producer("scale-out")) {
+                for (int i = 0; i < records.size(); i++) {
+                    String model = models.get(i % models.size());
+                    producer.send(new ProducerRecord<>(label + ".examples", model.getBytes(StandardCharsets.UTF_8), records.get(i)));
+                }
+                producer.flush();
+            }
+            long first = 0;
+            long firstCount = 0;
+            long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
+            while (true) {
+                long trained = 0;
+                for (Service s : services) {
+                    trained += s.trained();
+                }
+                if (first == 0 && trained > 0) {
+                    first = System.nanoTime();
+                    firstCount = trained;
+                }
+                if (trained >= records.size()) {
+                    break;
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(label + ": only " + trained + " of " + records.size() + " learned in 10 minutes");
+                }
+                Thread.sleep(20);
+            }
+            double rate = (records.size() - firstCount) / ((System.nanoTime() - first) / 1e9);
+            System.err.printf("  %-14s %d instance(s), %d model(s): %.0f examples/s%n", label, instances, models.size(), rate);
+            return rate;
+        } finally {
+            for (Service s : services) {
+                s.stop();
+            }
+        }
+    }
+
+    private static final Pattern WRITTEN = Pattern.compile("snapshot \\(hand-over\\) of 1 model\\(s\\), (\\d+) bytes written, .* in (\\d+) ms");
+    private static final Pattern RESTORED = Pattern.compile("restored 1 model\\(s\\) .*\\((\\d+) bytes, .*\\) in (\\d+) ms");
+
+    /** One model with the default network and buffer: its hand-over snapshot, then a fresh instance restoring it. */
+    private static Map<String, Object> snapshotAndRestore(EmbeddedKafkaBroker broker, KafkaClients clients, Path root, List<byte[]> records)
+            throws Exception {
+        Map<String, Object> r = new LinkedHashMap<>();
+        String prefix = "restore.";
+        Service first = Service.start(root.resolve("restore-0"), broker.bootstrapServers(), prefix, Map.of());
+        try {
+            first.awaitRunning();
+            try (KafkaProducer<byte[], byte[]> producer = clients.producer("scale-out")) {
+                for (byte[] record : records) {
+                    producer.send(new ProducerRecord<>(prefix + "examples", "solo".getBytes(StandardCharsets.UTF_8), record));
+                }
+                producer.flush();
+            }
+            while (first.trained() < records.size()) {
+                Thread.sleep(100);
+            }
+        } finally {
+            first.stop();
+        }
+        Matcher written = WRITTEN.matcher(first.log());
+        if (written.find()) {
+            r.put("snapshot_bytes", Long.parseLong(written.group(1)));
+            r.put("snapshot_write_ms", Long.parseLong(written.group(2)));
+        }
+        long started = System.nanoTime();
+        Service second = Service.start(root.resolve("restore-1"), broker.bootstrapServers(), prefix, Map.of());
+        try {
+            second.awaitRunning();
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            while (second.trained() < records.size() && System.nanoTime() < deadline) {
+                Thread.sleep(50);
+            }
+            r.put("restart_to_state_restored_s", (System.nanoTime() - started) / 1e9);
+            r.put("restored_trained", second.trained());
+        } finally {
+            second.stop();
+        }
+        Matcher restored = RESTORED.matcher(second.log()); // read after exit: the log is complete then
+        if (restored.find()) {
+            r.put("restored_bytes", Long.parseLong(restored.group(1)));
+            r.put("restore_ms", Long.parseLong(restored.group(2)));
+        }
+        System.err.printf("  snapshot of one model (default network, buffer full): %s bytes written in %s ms; restored from Kafka in %s ms "
+                + "(%s bytes); start to restored state %.1f s%n", r.get("snapshot_bytes"), r.get("snapshot_write_ms"), r.get("restore_ms"),
+                r.get("restored_bytes"), (double) r.get("restart_to_state_restored_s"));
+        return r;
+    }
+
+    /** A packaged service in its own JVM. */
+    private record Service(Process process, Path dir, String url) {
+
+        static Service start(Path dir, String bootstrap, String prefix, Map<String, String> extra) throws IOException {
+            Files.createDirectories(dir);
+            int http = freePort();
+            ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "--add-modules", "jdk.incubator.vector", "-Djdk.serialFilter=!*", "-Xmx2g", "-jar",
+                    "target/quarkus-app/quarkus-run.jar").redirectErrorStream(true).redirectOutput(dir.resolve("service.log").toFile());
+            Map<String, String> env = builder.environment();
+            env.put("OMP_NUM_THREADS", "1");
+            env.put("ENGRAM_DATA_DIR", dir.toString());
+            env.put("QUARKUS_HTTP_PORT", Integer.toString(http));
+            env.put("ENGRAM_KAFKA_BOOTSTRAP_SERVERS", bootstrap);
+            env.put("ENGRAM_TOPIC_PREFIX", prefix);
+            env.put("ENGRAM_KAFKA_GROUP_ID", prefix + "group");
+            env.put("ENGRAM_KAFKA_TOPICS_PARTITIONS", Integer.toString(PARTITIONS));
+            env.put("ENGRAM_LEARNER_METHOD", "er");
+            env.put("ENGRAM_CONSOLIDATION_METHOD", "none"); // as in the learner-only and e2e benches
+            env.put("ENGRAM_EVALUATION_EVERY_EXAMPLES", "0");
+            env.putAll(extra);
+            return new Service(builder.start(), dir, "http://127.0.0.1:" + http);
+        }
+
+        void awaitRunning() throws InterruptedException {
+            long deadline = System.nanoTime() + Duration.ofMinutes(2).toNanos();
+            while (true) {
+                JsonNode s = status();
+                if (s != null && "running".equals(s.path("ingest").asText()) && !s.path("instance").path("restoring").asBoolean()) {
+                    return;
+                }
+                if (System.nanoTime() > deadline || !process.isAlive()) {
+                    throw new IllegalStateException("service did not start; see " + dir.resolve("service.log"));
+                }
+                Thread.sleep(200);
+            }
+        }
+
+        JsonNode status() {
+            try {
+                HttpResponse<String> r = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/api/status")).timeout(Duration.ofSeconds(5))
+                        .build(), HttpResponse.BodyHandlers.ofString());
+                return JSON.readTree(r.body());
+            } catch (Exception e) {
+                return null;
+            }
+        }
+
+        long trained() {
+            JsonNode s = status();
+            long sum = 0;
+            if (s != null) {
+                for (JsonNode m : s.path("models")) {
+                    sum += m.path("trained").asLong(0);
+                }
+            }
+            return sum;
+        }
+
+        String log() throws IOException {
+            return Files.readString(dir.resolve("service.log"));
+        }
+
+        void stop() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(90, java.util.concurrent.TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+            return s.getLocalPort();
+        }
+    }
+}
