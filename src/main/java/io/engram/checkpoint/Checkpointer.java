@@ -5,6 +5,7 @@ import io.engram.ingest.IngestLoop;
 import io.engram.learn.ContinualLearner;
 import io.engram.learn.LearnerRegistry;
 import io.engram.publish.ModelPublisher;
+import io.engram.state.Binary;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -96,7 +97,7 @@ public class Checkpointer {
             for (int i = 0; i < models; i++) {
                 String model = in.readUTF();
                 ContinualLearner learner = (ContinualLearner) learners.restore(model);
-                learner.readState(in, config.model().seed() + 1000 * (++restores) + created, loaded.get().formatVersion());
+                learner.readState(in, config.model().seed() + 1000 * (++restores) + created);
                 if (publisher.committedLatest(model) > counters.getOrDefault(model, 0L)) {
                     learner.dropPendingTriggers(); // answered by a version committed after this checkpoint
                 }

@@ -57,9 +57,7 @@ class SpikeGuardTest {
     }
 
     private static byte[] state(LearningCore core) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        core.writeState(new DataOutputStream(bytes));
-        return bytes.toByteArray();
+        return CoreState.write(core);
     }
 
     private static float[] params(LearningCore core) {
@@ -159,7 +157,7 @@ class SpikeGuardTest {
         LearningCore core = settings(LearnerMethod.ER, LearnerSettings.Outliers.DEFAULT).build();
         feed(core, new SplittableRandom(12), 300, 0, 1f);
         LearningCore restored = settings(LearnerMethod.ER, LearnerSettings.Outliers.DEFAULT).build();
-        restored.readState(new DataInputStream(new ByteArrayInputStream(state(core))), 1);
+        CoreState.read(restored, state(core), 1);
         float[] bad = scaled(example(new SplittableRandom(13), 1), 255f);
         assertThatThrownBy(() -> restored.observe(bad, 0, 1, 0)).isInstanceOf(OutlierException.class);
     }

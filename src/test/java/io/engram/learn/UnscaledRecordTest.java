@@ -74,7 +74,7 @@ class UnscaledRecordTest {
 
     private static LearningCore fork(byte[] state, LearnerSettings.Outliers outliers) throws IOException {
         LearningCore core = defaults(outliers).build();
-        core.readState(new DataInputStream(new ByteArrayInputStream(state)), 7);
+        CoreState.read(core, state, 7);
         return core;
     }
 
@@ -90,9 +90,7 @@ class UnscaledRecordTest {
                 : FashionMnist.synthetic(PREFIX + AFTER + 1000, TEST, 3);
         LearningCore prefix = defaults(LearnerSettings.Outliers.DEFAULT).build();
         learn(prefix, data, 0, PREFIX);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        prefix.writeState(new DataOutputStream(bytes));
-        byte[] state = bytes.toByteArray();
+        byte[] state = CoreState.write(prefix);
 
         // the record: the first image from PREFIX on whose unscaled version the model gets wrong
         float[] probabilities = new float[10];

@@ -1,4 +1,4 @@
-package io.engram.checkpoint;
+package io.engram.state;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -8,16 +8,21 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Reading and writing the pieces of a checkpoint: arrays, nullable numbers, string lists and maps. */
+/** Reading and writing the pieces of a state section: arrays, nullable numbers, string lists and maps. */
 public final class Binary {
 
     private Binary() {
     }
 
     public static void floats(DataOutputStream out, float[] a) throws IOException {
-        out.writeInt(a.length);
-        for (float v : a) {
-            out.writeFloat(v);
+        floats(out, a, a.length);
+    }
+
+    /** Writes the first {@code length} values of {@code a}, read back by {@link #floats(DataInputStream)}. */
+    public static void floats(DataOutputStream out, float[] a, int length) throws IOException {
+        out.writeInt(length);
+        for (int i = 0; i < length; i++) {
+            out.writeFloat(a[i]);
         }
     }
 
@@ -45,9 +50,14 @@ public final class Binary {
     }
 
     public static void ints(DataOutputStream out, int[] a) throws IOException {
-        out.writeInt(a.length);
-        for (int v : a) {
-            out.writeInt(v);
+        ints(out, a, a.length);
+    }
+
+    /** Writes the first {@code length} values of {@code a}, read back by {@link #ints(DataInputStream)}. */
+    public static void ints(DataOutputStream out, int[] a, int length) throws IOException {
+        out.writeInt(length);
+        for (int i = 0; i < length; i++) {
+            out.writeInt(a[i]);
         }
     }
 
@@ -156,7 +166,7 @@ public final class Binary {
     private static int length(DataInputStream in) throws IOException {
         int n = in.readInt();
         if (n < 0 || n > 1 << 30) {
-            throw new IOException("corrupt checkpoint: length " + n);
+            throw new IOException("corrupt state: an array or list of length " + n);
         }
         return n;
     }
