@@ -72,6 +72,11 @@ public final class KroneckerLaplace {
         return tasks;
     }
 
+    /** Layers with a factor pair; 0 before the first task. */
+    int layers() {
+        return a == null ? 0 : a.length;
+    }
+
     /** S_A of layer l, the sum of the tasks' A (row-major), before damping. */
     public double[] a(int layer) {
         return a[layer];

@@ -59,7 +59,7 @@ final class RecentWindow {
             if (x.length != inputs.length || y.length != labels.length) {
                 throw new IOException("checkpointed recent window holds " + y.length + " examples of " + (y.length == 0 ? 0
                         : x.length / y.length) + " inputs, this one " + labels.length + " of " + inputSize
-                        + ": engram.consolidation.samples or engram.model.* changed");
+                        + ": engram.consolidation.method, engram.consolidation.samples or engram.model.* changed");
             }
             size = readSize;
             next = readNext;
