@@ -22,7 +22,9 @@ import java.util.Arrays;
  * <p>A reader names the section it expects and the versions of it it can read, and refuses, with
  * an {@link IOException} naming the section: another section in its place (a state of other
  * settings, or a section this Engram does not know), a version outside its range, a body its
- * reader does not consume exactly (it needs more bytes than the section holds, or leaves some).
+ * reader does not consume exactly (it needs more bytes than the section holds, or leaves some);
+ * and what its owner's reader refuses (a shape that does not fit the settings) is prefixed with
+ * the section's name.
  *
  * <p>Implementation notes. The length comes before the bytes, so the writer runs each section's
  * body twice: once into a counter, once into the stream, and checks both wrote the same number
@@ -132,6 +134,8 @@ public final class Sections {
             } catch (EOFException e) {
                 throw new IOException("state section '" + name + "' (version " + version + ") is short: its reader needs more "
                         + "than the " + length + " bytes it holds (corrupt, or written differently from how it is read)", e);
+            } catch (IOException e) {
+                throw new IOException("state section '" + name + "' (version " + version + "): " + e.getMessage(), e);
             }
             if (bounded.left > 0) {
                 throw new IOException("state section '" + name + "' (version " + version + ") holds " + length

@@ -191,8 +191,8 @@ class StateRoundTripTest {
         assertRefused(state, settings(LearnerMethod.ER, ConsolidationMethod.EWC),
                 "state section 'prior-kfac' (version 1) found where section 'prior-ewc' was expected");
         assertRefused(state, settings(LearnerMethod.ER, ConsolidationMethod.NONE),
-                "checkpointed recent window holds 30 examples of 6 inputs, this one 0 of 6");
+                "state section 'window' (version 1): checkpointed recent window holds 30 examples of 6 inputs, this one 0 of 6");
         assertRefused(state, LearnerStates.settings(new MlpSpec(6, List.of(9), 3, Activation.RELU), LearnerMethod.ER,
-                ConsolidationMethod.KFAC, 4, 40, 30), "checkpointed network is [6, 8, 3] RELU, this one [6, 9, 3] RELU");
+                ConsolidationMethod.KFAC, 4, 40, 30), "state section 'network' (version 1): checkpointed network is [6, 8, 3] RELU, this one [6, 9, 3] RELU");
     }
 }
