@@ -1,5 +1,6 @@
 package io.engram.replay;
 
+import io.engram.state.Binary;
 import io.engram.state.Sections;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -267,12 +268,8 @@ public final class ReservoirBuffer {
         out.writeUTF(policy.name());
         out.writeInt(size);
         out.writeLong(seen);
-        for (int i = 0; i < size * inputSize; i++) {
-            out.writeFloat(inputs[i]);
-        }
-        for (int i = 0; i < size; i++) {
-            out.writeInt(tags[i]);
-        }
+        Binary.writeFloats(out, inputs, 0, size * inputSize);
+        Binary.writeInts(out, tags, 0, size);
         if (policy != ReplayPolicy.RESERVOIR) {
             out.writeInt(groupSeen.length);
             for (long s : groupSeen) {
@@ -312,13 +309,12 @@ public final class ReservoirBuffer {
         ReplayPolicy policy = ReplayPolicy.valueOf(in.readUTF());
         ReservoirBuffer buffer = new ReservoirBuffer(capacity, inputSize, policy, seed);
         buffer.size = in.readInt();
+        if (buffer.size < 0 || buffer.size > capacity) {
+            throw new IOException("checkpointed buffer holds " + buffer.size + " rows, more than its capacity " + capacity + ": corrupt");
+        }
         buffer.seen = in.readLong();
-        for (int i = 0; i < buffer.size * inputSize; i++) {
-            buffer.inputs[i] = in.readFloat();
-        }
-        for (int i = 0; i < buffer.size; i++) {
-            buffer.tags[i] = in.readInt();
-        }
+        Binary.readFloats(in, buffer.inputs, 0, buffer.size * inputSize);
+        Binary.readInts(in, buffer.tags, 0, buffer.size);
         if (policy != ReplayPolicy.RESERVOIR) {
             int groups = in.readInt();
             buffer.ensureGroup(Math.max(0, groups - 1));
