@@ -31,10 +31,12 @@ public final class CheckpointStore {
     private static final Logger LOG = LoggerFactory.getLogger(CheckpointStore.class);
     static final byte[] MAGIC = {'E', 'N', 'G', 'R', 'A', 'M', 'C', 'K'};
     /**
-     * The format this Engram writes; it reads this version and older. 2: each model's state ends
-     * with the version triggers still waiting to be folded (format 1 had none).
+     * The format this Engram writes and the only one it reads. 3: each model's state is sectioned,
+     * a version per section (io.engram.state.Sections, docs/state-format.md). Files of formats 1 and
+     * 2 (one layout for the whole state) are skipped with a warning: without a checkpoint the
+     * service starts fresh and replays the topic from its beginning.
      */
-    public static final int FORMAT_VERSION = 2;
+    public static final int FORMAT_VERSION = 3;
     private static final int HEADER_BYTES = 8 + 4 + 8 + 8;
 
     private final Path folder;
@@ -181,6 +183,10 @@ public final class CheckpointStore {
             if (version > FORMAT_VERSION) {
                 throw new NewerFormatException("checkpoint " + file + " has format " + version + ", this Engram reads at most "
                         + FORMAT_VERSION + ": run a newer Engram, or move the file away to start from the one before");
+            }
+            if (version < FORMAT_VERSION) {
+                throw new IOException("format " + version + " predates sectioned model state (format " + FORMAT_VERSION
+                        + ") and is not read; without a checkpoint the service starts fresh and replays the topic from its beginning");
             }
             long length = in.readLong();
             long expectedCrc = in.readLong();

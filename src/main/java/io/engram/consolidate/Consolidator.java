@@ -1,6 +1,7 @@
 package io.engram.consolidate;
 
 import io.engram.learn.Network;
+import io.engram.state.Sections;
 import java.util.Map;
 
 /**
@@ -13,14 +14,14 @@ public interface Consolidator {
 
     Report consolidate(Network network, Samples samples);
 
-    /** Writes the prior (factors or Fisher, anchor), for checkpoints. */
-    void writeState(java.io.DataOutputStream out) throws java.io.IOException;
+    /** Writes the prior (factors or Fisher, anchor) as its state section; none without a prior. */
+    void writeState(Sections.Writer state) throws java.io.IOException;
 
     /**
-     * Reads what {@link #writeState} wrote and puts the prior back on {@code network}, whose
+     * Reads the section {@link #writeState} wrote and puts the prior back on {@code network}, whose
      * parameters are then set to {@code effective}.
      */
-    void readState(java.io.DataInputStream in, Network network, float[] effective) throws java.io.IOException;
+    void readState(Sections.Reader state, Network network, float[] effective) throws java.io.IOException;
 
     /** Method and hyperparameters, for manifests. */
     Map<String, Object> describe();

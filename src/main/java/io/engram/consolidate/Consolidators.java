@@ -4,6 +4,8 @@ import io.engram.config.ConsolidationMethod;
 import io.engram.learn.MlpSpec;
 import io.engram.learn.Network;
 import io.engram.learn.Prior;
+import io.engram.state.Binary;
+import io.engram.state.Sections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
@@ -62,11 +64,11 @@ public final class Consolidators {
         }
 
         @Override
-        public void writeState(java.io.DataOutputStream out) {
+        public void writeState(Sections.Writer state) {
         }
 
         @Override
-        public void readState(java.io.DataInputStream in, Network network, float[] effective) {
+        public void readState(Sections.Reader state, Network network, float[] effective) {
             network.setParameters(effective);
         }
 
@@ -76,7 +78,14 @@ public final class Consolidators {
         }
     }
 
-    private static final class Kfac implements Consolidator {
+    static final class Kfac implements Consolidator {
+        /** The name of its state section. */
+        static final String SECTION = "prior-kfac";
+        /**
+         * The layout of its state section, {@link KroneckerLaplace#writeTo} then the anchor; a change
+         * to either bumps it (docs/state-format.md).
+         */
+        static final int STATE_VERSION = 1;
         private final MlpSpec spec;
         private final Settings settings;
         private final KroneckerLaplace laplace;
@@ -84,18 +93,26 @@ public final class Consolidators {
         private float[] anchor;
 
         @Override
-        public void writeState(java.io.DataOutputStream out) throws java.io.IOException {
-            laplace.writeTo(out);
-            out.writeBoolean(anchor != null);
-            if (anchor != null) {
-                io.engram.checkpoint.Binary.floats(out, anchor);
-            }
+        public void writeState(Sections.Writer state) throws java.io.IOException {
+            state.section(SECTION, STATE_VERSION, out -> {
+                laplace.writeTo(out);
+                out.writeBoolean(anchor != null);
+                if (anchor != null) {
+                    Binary.floats(out, anchor);
+                }
+            });
         }
 
         @Override
-        public void readState(java.io.DataInputStream in, Network network, float[] effective) throws java.io.IOException {
-            laplace.readFrom(in);
-            anchor = in.readBoolean() ? io.engram.checkpoint.Binary.floats(in) : null;
+        public void readState(Sections.Reader state, Network network, float[] effective) throws java.io.IOException {
+            state.section(SECTION, 1, STATE_VERSION, (in, version) -> {
+                laplace.readFrom(in);
+                anchor = in.readBoolean() ? Binary.floats(in) : null;
+            });
+            if (anchor != null && anchor.length != effective.length) {
+                throw new java.io.IOException("checkpointed K-FAC anchor has " + anchor.length + " parameters, this network "
+                        + effective.length + ": engram.model.* changed");
+            }
             if (anchor != null && laplace.tasks() > 0) {
                 // the prior anchors at the parameters it is set on: the anchor first, then the effective ones
                 network.setPrior(null);
@@ -103,6 +120,14 @@ public final class Consolidators {
                 network.setPrior(laplace.prior());
             }
             network.setParameters(effective);
+        }
+
+        KroneckerLaplace laplace() {
+            return laplace;
+        }
+
+        float[] anchor() {
+            return anchor;
         }
 
         Kfac(MlpSpec spec, Settings settings) {
@@ -144,7 +169,9 @@ public final class Consolidators {
     }
 
     /** Diagonal EWC (Fishers summed, Fisher-weighted anchor) and online EWC (decayed sum, latest anchor). */
-    private static final class Ewc implements Consolidator {
+    static final class Ewc implements Consolidator {
+        /** The layout of its state section (named after the method); a change bumps it (docs/state-format.md). */
+        static final int STATE_VERSION = 1;
         private final MlpSpec spec;
         private final Settings settings;
         private final boolean online;
@@ -154,27 +181,68 @@ public final class Consolidators {
         private float[] anchor;
         private float[] curvature;
 
-        @Override
-        public void writeState(java.io.DataOutputStream out) throws java.io.IOException {
-            out.writeBoolean(fisher != null);
-            if (fisher != null) {
-                io.engram.checkpoint.Binary.doubles(out, fisher);
-                io.engram.checkpoint.Binary.doubles(out, weightedAnchor);
-                io.engram.checkpoint.Binary.floats(out, anchor);
-                io.engram.checkpoint.Binary.floats(out, curvature);
-            }
+        /** Its state section: "prior-ewc" or "prior-online-ewc", so one method's prior is never read as the other's. */
+        String section() {
+            return online ? "prior-online-ewc" : "prior-ewc";
         }
 
         @Override
-        public void readState(java.io.DataInputStream in, Network network, float[] effective) throws java.io.IOException {
-            if (in.readBoolean()) {
-                fisher = io.engram.checkpoint.Binary.doubles(in);
-                weightedAnchor = io.engram.checkpoint.Binary.doubles(in);
-                anchor = io.engram.checkpoint.Binary.floats(in);
-                curvature = io.engram.checkpoint.Binary.floats(in);
+        public void writeState(Sections.Writer state) throws java.io.IOException {
+            state.section(section(), STATE_VERSION, out -> {
+                out.writeBoolean(fisher != null);
+                if (fisher != null) {
+                    Binary.doubles(out, fisher);
+                    Binary.doubles(out, weightedAnchor);
+                    Binary.floats(out, anchor);
+                    Binary.floats(out, curvature);
+                }
+            });
+        }
+
+        @Override
+        public void readState(Sections.Reader state, Network network, float[] effective) throws java.io.IOException {
+            state.section(section(), 1, STATE_VERSION, (in, version) -> {
+                if (in.readBoolean()) {
+                    double[] f = Binary.doubles(in);
+                    double[] w = Binary.doubles(in);
+                    float[] a = Binary.floats(in);
+                    float[] c = Binary.floats(in);
+                    int p = spec.parameterCount();
+                    if (f.length != p || w.length != p || a.length != p || c.length != p) {
+                        throw new java.io.IOException("checkpointed EWC prior has " + a.length + " parameters, this network "
+                                + p + ": engram.model.* changed");
+                    }
+                    fisher = f;
+                    weightedAnchor = w;
+                    anchor = a;
+                    curvature = c;
+                } else {
+                    fisher = null;
+                    weightedAnchor = null;
+                    anchor = null;
+                    curvature = null;
+                }
+            });
+            if (fisher != null) {
                 network.setPrior(new Prior.Diagonal(anchor, curvature));
             }
             network.setParameters(effective);
+        }
+
+        double[] fisher() {
+            return fisher;
+        }
+
+        double[] weightedAnchor() {
+            return weightedAnchor;
+        }
+
+        float[] anchor() {
+            return anchor;
+        }
+
+        float[] curvature() {
+            return curvature;
         }
 
         Ewc(MlpSpec spec, Settings settings) {

@@ -72,6 +72,11 @@ public final class KroneckerLaplace {
         return tasks;
     }
 
+    /** Layers with a factor pair; 0 before the first task. */
+    int layers() {
+        return a == null ? 0 : a.length;
+    }
+
     /** S_A of layer l, the sum of the tasks' A (row-major), before damping. */
     public double[] a(int layer) {
         return a[layer];
@@ -87,31 +92,33 @@ public final class KroneckerLaplace {
         return (long) a[layer].length + g[layer].length;
     }
 
-    public void writeTo(java.io.DataOutputStream out) throws java.io.IOException {
+    /** Writes the prior: part of the K-FAC consolidator's state section, whose version a change here bumps. */
+    void writeTo(java.io.DataOutputStream out) throws java.io.IOException {
         out.writeInt(tasks);
         if (tasks == 0) {
             return;
         }
-        io.engram.checkpoint.Binary.ints(out, sizes);
+        io.engram.state.Binary.ints(out, sizes);
         for (int l = 0; l < a.length; l++) {
-            io.engram.checkpoint.Binary.doubles(out, a[l]);
-            io.engram.checkpoint.Binary.doubles(out, g[l]);
+            io.engram.state.Binary.doubles(out, a[l]);
+            io.engram.state.Binary.doubles(out, g[l]);
         }
     }
 
-    public void readFrom(java.io.DataInputStream in) throws java.io.IOException {
+    /** Reads what {@link #writeTo} wrote. */
+    void readFrom(java.io.DataInputStream in) throws java.io.IOException {
         tasks = in.readInt();
         if (tasks == 0) {
             a = null;
             g = null;
             return;
         }
-        sizes = io.engram.checkpoint.Binary.ints(in);
+        sizes = io.engram.state.Binary.ints(in);
         a = new double[sizes.length - 1][];
         g = new double[sizes.length - 1][];
         for (int l = 0; l < a.length; l++) {
-            a[l] = io.engram.checkpoint.Binary.doubles(in);
-            g[l] = io.engram.checkpoint.Binary.doubles(in);
+            a[l] = io.engram.state.Binary.doubles(in);
+            g[l] = io.engram.state.Binary.doubles(in);
         }
     }
 

@@ -1,5 +1,8 @@
 package io.engram.evaluate;
 
+import io.engram.state.Binary;
+import io.engram.state.Sections;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -20,6 +23,11 @@ import java.util.Map;
  * not the first accuracy (as Avalanche does).
  */
 public final class AccuracyMatrix {
+
+    /** The name of its state section. */
+    public static final String SECTION = "accuracy-matrix";
+    /** The layout of its state section; a change to {@link #writeState} bumps it (docs/state-format.md). */
+    static final int STATE_VERSION = 1;
 
     /** Each figure's formula, as published with it. */
     public static final Map<String, String> FORMULAS = Map.of(
@@ -206,31 +214,44 @@ public final class AccuracyMatrix {
         return figures;
     }
 
-    public void writeTo(java.io.DataOutputStream out) throws java.io.IOException {
-        io.engram.checkpoint.Binary.strings(out, tasks);
-        io.engram.checkpoint.Binary.nullableDoubles(out, baseline);
-        io.engram.checkpoint.Binary.nullableDoubles(out, beforeTraining);
-        out.writeInt(rows.size());
-        for (int i = 0; i < rows.size(); i++) {
-            out.writeInt(rowTask.get(i));
-            io.engram.checkpoint.Binary.nullableDoubles(out, Arrays.asList(rows.get(i)));
-        }
+    /** Writes the matrix as its state section (version 1: tasks, b_j, accuracies before training, rows with their task). */
+    public void writeState(Sections.Writer state) throws IOException {
+        state.section(SECTION, STATE_VERSION, out -> {
+            Binary.strings(out, tasks);
+            Binary.nullableDoubles(out, baseline);
+            Binary.nullableDoubles(out, beforeTraining);
+            out.writeInt(rows.size());
+            for (int i = 0; i < rows.size(); i++) {
+                out.writeInt(rowTask.get(i));
+                Binary.nullableDoubles(out, Arrays.asList(rows.get(i)));
+            }
+        });
     }
 
-    public void readFrom(java.io.DataInputStream in) throws java.io.IOException {
-        tasks.clear();
-        tasks.addAll(io.engram.checkpoint.Binary.strings(in));
-        baseline.clear();
-        baseline.addAll(io.engram.checkpoint.Binary.nullableDoubles(in));
-        beforeTraining.clear();
-        beforeTraining.addAll(io.engram.checkpoint.Binary.nullableDoubles(in));
-        rows.clear();
-        rowTask.clear();
-        int n = in.readInt();
-        for (int i = 0; i < n; i++) {
-            rowTask.add(in.readInt());
-            rows.add(io.engram.checkpoint.Binary.nullableDoubles(in).toArray(new Double[0]));
-        }
+    /** Replaces the matrix with the section {@link #writeState} wrote. */
+    public void readState(Sections.Reader state) throws IOException {
+        state.section(SECTION, 1, STATE_VERSION, (in, version) -> {
+            List<String> readTasks = Binary.strings(in);
+            List<Double> readBaseline = Binary.nullableDoubles(in);
+            List<Double> readBefore = Binary.nullableDoubles(in);
+            if (readBaseline.size() != readTasks.size() || readBefore.size() != readTasks.size()) {
+                throw new IOException("checkpointed accuracy matrix has " + readTasks.size() + " tasks, " + readBaseline.size()
+                        + " baselines and " + readBefore.size() + " accuracies before training: corrupt");
+            }
+            tasks.clear();
+            tasks.addAll(readTasks);
+            baseline.clear();
+            baseline.addAll(readBaseline);
+            beforeTraining.clear();
+            beforeTraining.addAll(readBefore);
+            rows.clear();
+            rowTask.clear();
+            int n = in.readInt();
+            for (int i = 0; i < n; i++) {
+                rowTask.add(in.readInt());
+                rows.add(Binary.nullableDoubles(in).toArray(new Double[0]));
+            }
+        });
     }
 
     /** A mean that skips missing values and is null when empty. */

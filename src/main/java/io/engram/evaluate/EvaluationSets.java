@@ -2,6 +2,9 @@ package io.engram.evaluate;
 
 import io.engram.learn.Batch;
 import io.engram.learn.Network;
+import io.engram.state.Binary;
+import io.engram.state.Sections;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -16,6 +19,11 @@ import java.util.SplittableRandom;
  * Memory: at most {@code maxExamples × (inputSize + 1) × 4} bytes.
  */
 public final class EvaluationSets {
+
+    /** The name of its state section. */
+    public static final String SECTION = "evaluation-sets";
+    /** The layout of its state section; a change to {@link #writeState} bumps it (docs/state-format.md). */
+    static final int STATE_VERSION = 1;
 
     private static final int EVAL_BATCH = 100;
 
@@ -127,27 +135,60 @@ public final class EvaluationSets {
         set.labels = Arrays.copyOf(set.labels, keep);
     }
 
-    public void writeTo(java.io.DataOutputStream out) throws java.io.IOException {
-        out.writeInt(sets.size());
-        for (TaskSet set : sets) {
-            out.writeInt(set.size);
-            out.writeLong(set.seen);
-            io.engram.checkpoint.Binary.floats(out, java.util.Arrays.copyOf(set.inputs, set.size * inputSize));
-            io.engram.checkpoint.Binary.ints(out, java.util.Arrays.copyOf(set.labels, set.size));
-        }
+    /** Writes the sets as their state section (version 1: per task its size, examples seen, rows and labels). */
+    public void writeState(Sections.Writer state) throws IOException {
+        state.section(SECTION, STATE_VERSION, out -> {
+            out.writeInt(sets.size());
+            for (TaskSet set : sets) {
+                out.writeInt(set.size);
+                out.writeLong(set.seen);
+                Binary.floats(out, set.inputs, set.size * inputSize);
+                Binary.ints(out, set.labels, set.size);
+            }
+        });
     }
 
-    public void readFrom(java.io.DataInputStream in) throws java.io.IOException {
-        sets.clear();
-        int n = in.readInt();
-        for (int t = 0; t < n; t++) {
-            TaskSet set = new TaskSet();
-            set.size = in.readInt();
-            set.seen = in.readLong();
-            set.inputs = io.engram.checkpoint.Binary.floats(in);
-            set.labels = io.engram.checkpoint.Binary.ints(in);
-            sets.add(set);
-        }
+    /** Replaces the sets with the section {@link #writeState} wrote. */
+    public void readState(Sections.Reader state) throws IOException {
+        state.section(SECTION, 1, STATE_VERSION, (in, version) -> {
+            List<TaskSet> read = new ArrayList<>();
+            int n = in.readInt();
+            for (int t = 0; t < n; t++) {
+                TaskSet set = new TaskSet();
+                set.size = in.readInt();
+                set.seen = in.readLong();
+                set.inputs = Binary.floats(in);
+                set.labels = Binary.ints(in);
+                if (set.labels.length != set.size || set.inputs.length != set.size * inputSize) {
+                    throw new IOException("checkpointed evaluation set of task " + t + " holds " + set.labels.length + " labels and "
+                            + set.inputs.length + " inputs for " + set.size + " examples of " + inputSize
+                            + " inputs: engram.model.* changed, or the section is corrupt");
+                }
+                read.add(set);
+            }
+            sets.clear();
+            sets.addAll(read);
+        });
+    }
+
+    /** Eval examples of {@code task} ever offered (kept or not). */
+    long seen(int task) {
+        return task < sets.size() ? sets.get(task).seen : 0;
+    }
+
+    /** A copy of the inputs of {@code task}'s set, row after row. */
+    float[] inputs(int task) {
+        return task < sets.size() ? Arrays.copyOf(sets.get(task).inputs, size(task) * inputSize) : new float[0];
+    }
+
+    /** A copy of the labels of {@code task}'s set. */
+    int[] labels(int task) {
+        return task < sets.size() ? Arrays.copyOf(sets.get(task).labels, size(task)) : new int[0];
+    }
+
+    /** Tasks with a set (empty or not). */
+    int tasks() {
+        return sets.size();
     }
 
     public int size(int task) {

@@ -4,6 +4,7 @@ import io.engram.learn.Batch;
 import io.engram.learn.JvmMlp;
 import io.engram.learn.MlpSpec;
 import io.engram.learn.Network;
+import io.engram.state.Sections;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Map;
@@ -116,15 +117,25 @@ public final class ModelEvaluation {
                 examplesSeen, seconds, clock.instant());
     }
 
-    public void writeTo(java.io.DataOutputStream out) throws java.io.IOException {
-        sets.writeTo(out);
-        matrix.writeTo(out);
-        prequential.writeTo(out);
+    /** Writes the state sections of the evaluation sets, the accuracy matrix and prequential accuracy. */
+    public void writeState(Sections.Writer state) throws java.io.IOException {
+        sets.writeState(state);
+        matrix.writeState(state);
+        prequential.writeState(state);
     }
 
-    public void readFrom(java.io.DataInputStream in) throws java.io.IOException {
-        sets.readFrom(in);
-        matrix.readFrom(in);
-        prequential.readFrom(in);
+    /** Reads the sections {@link #writeState} wrote. */
+    public void readState(Sections.Reader state) throws java.io.IOException {
+        sets.readState(state);
+        matrix.readState(state);
+        prequential.readState(state);
+    }
+
+    EvaluationSets sets() {
+        return sets;
+    }
+
+    Prequential prequential() {
+        return prequential;
     }
 }

@@ -5,6 +5,11 @@ import io.engram.evaluate.MetricsEvent;
 import io.engram.evaluate.MetricsSink;
 import io.engram.evaluate.ModelEvaluation;
 import io.engram.ingest.Example;
+import io.engram.state.Binary;
+import io.engram.state.Sections;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -28,6 +33,11 @@ import org.slf4j.LoggerFactory;
  * hundreds of artifacts. The metrics event of each task end still goes out with its batch.
  */
 public final class ContinualLearner implements Learner {
+
+    /** The name of the learner's own state section: tasks, counters, pending version triggers. */
+    static final String SECTION = "learner";
+    /** The layout of the learner's own state section; a change to it bumps this (docs/state-format.md). */
+    static final int STATE_VERSION = 1;
 
     private static final Logger LOG = LoggerFactory.getLogger(ContinualLearner.class);
     /** Weight of the newest example in the moving averages of the training loss. */
@@ -229,28 +239,71 @@ public final class ContinualLearner implements Learner {
         return new LearnerStatus(trained, kept, List.copyOf(tasks), List.copyOf(endedTasks), publishes, trainLoss);
     }
 
-    /** Writes the learner's whole state, for checkpoints. */
-    public synchronized void writeState(java.io.DataOutputStream out) throws java.io.IOException {
-        io.engram.checkpoint.Binary.strings(out, tasks);
-        io.engram.checkpoint.Binary.ints(out, trainedTasks.stream().mapToInt(Integer::intValue).toArray());
-        io.engram.checkpoint.Binary.strings(out, endedTasks);
-        io.engram.checkpoint.Binary.doubleMap(out, taskLoss);
+    /**
+     * Writes the learner's whole state, for checkpoints: a sectioned state (io.engram.state.Sections;
+     * docs/state-format.md) of the learner's own section, the learning core's and the evaluation's.
+     */
+    public synchronized void writeState(DataOutputStream out) throws IOException {
+        Sections.Writer state = new Sections.Writer(out);
+        state.section(SECTION, STATE_VERSION, this::writeSection);
+        core.writeState(state);
+        evaluation.writeState(state);
+        state.end();
+    }
+
+    /** The learner's own section, version 1: tasks, counters, training loss, pending version triggers. */
+    private void writeSection(DataOutputStream out) throws IOException {
+        Binary.strings(out, tasks);
+        Binary.ints(out, trainedTasks.stream().mapToInt(Integer::intValue).sorted().toArray());
+        Binary.strings(out, endedTasks);
+        Binary.doubleMap(out, taskLoss);
         out.writeLong(trained);
         out.writeLong(kept);
         out.writeLong(publishes);
         out.writeDouble(trainLoss);
-        core.writeState(out);
-        evaluation.writeTo(out);
-        io.engram.checkpoint.Binary.strings(out, pendingTriggers); // format 2
+        Binary.strings(out, pendingTriggers);
         out.writeInt(pendingCount);
     }
 
-    /** Reads what {@link #writeState} wrote; {@code seed} restarts the random sources. */
-    public synchronized void readState(java.io.DataInputStream in, long seed) throws java.io.IOException {
-        readState(in, seed, io.engram.checkpoint.CheckpointStore.FORMAT_VERSION);
+    /**
+     * Reads what {@link #writeState} wrote into this (freshly built) learner; {@code seed} restarts
+     * the random sources. A state of other settings (method, consolidation, shape, bounds) or with a
+     * section or section version this Engram does not know is refused with an IOException naming it.
+     */
+    public synchronized void readState(DataInputStream in, long seed) throws IOException {
+        Sections.Reader state = new Sections.Reader(in);
+        state.section(SECTION, 1, STATE_VERSION, (body, version) -> readSection(body));
+        core.readState(state, seed);
+        evaluation.readState(state);
+        state.end();
     }
 
-    /** Reads a state written in checkpoint format {@code format} (1: without pending version triggers). */
+    private void readSection(DataInputStream in) throws IOException {
+        List<String> readTasks = Binary.strings(in);
+        tasks.clear();
+        taskIndex.clear();
+        for (String t : readTasks) {
+            taskIndex.put(t, tasks.size());
+            tasks.add(t);
+        }
+        trainedTasks.clear();
+        for (int t : Binary.ints(in)) {
+            trainedTasks.add(t);
+        }
+        endedTasks.clear();
+        endedTasks.addAll(Binary.strings(in));
+        taskLoss.clear();
+        taskLoss.putAll(Binary.doubleMap(in));
+        trained = in.readLong();
+        kept = in.readLong();
+        publishes = in.readLong();
+        trainLoss = in.readDouble();
+        pendingTriggers.clear();
+        pendingEvents.clear();
+        pendingTriggers.addAll(Binary.strings(in));
+        pendingCount = in.readInt();
+    }
+
     /**
      * Forgets version triggers restored from a checkpoint: a version committed after that
      * checkpoint answered them (a version answers every pending trigger).
@@ -260,35 +313,31 @@ public final class ContinualLearner implements Learner {
         pendingCount = 0;
     }
 
-    public synchronized void readState(java.io.DataInputStream in, long seed, int format) throws java.io.IOException {
-        List<String> readTasks = io.engram.checkpoint.Binary.strings(in);
-        tasks.clear();
-        taskIndex.clear();
-        for (String t : readTasks) {
-            taskIndex.put(t, tasks.size());
-            tasks.add(t);
-        }
-        trainedTasks.clear();
-        for (int t : io.engram.checkpoint.Binary.ints(in)) {
-            trainedTasks.add(t);
-        }
-        endedTasks.clear();
-        endedTasks.addAll(io.engram.checkpoint.Binary.strings(in));
-        taskLoss.clear();
-        taskLoss.putAll(io.engram.checkpoint.Binary.doubleMap(in));
-        trained = in.readLong();
-        kept = in.readLong();
-        publishes = in.readLong();
-        trainLoss = in.readDouble();
-        core.readState(in, seed);
-        evaluation.readFrom(in);
-        pendingTriggers.clear();
-        pendingEvents.clear();
-        pendingCount = 0;
-        if (format >= 2) {
-            pendingTriggers.addAll(io.engram.checkpoint.Binary.strings(in));
-            pendingCount = in.readInt();
-        }
+    LearningCore core() {
+        return core;
+    }
+
+    ModelEvaluation evaluation() {
+        return evaluation;
+    }
+
+    /** Moving average of the training loss per task. */
+    Map<String, Double> taskLoss() {
+        return Map.copyOf(taskLoss);
+    }
+
+    /** Task indexes trained on so far. */
+    Set<Integer> trainedTasks() {
+        return Set.copyOf(trainedTasks);
+    }
+
+    /** Version triggers waiting, oldest first, and how many they stand for. */
+    List<String> pendingTriggers() {
+        return List.copyOf(pendingTriggers);
+    }
+
+    int pendingCount() {
+        return pendingCount;
     }
 
     /** The latest metrics event, or null before the first. */

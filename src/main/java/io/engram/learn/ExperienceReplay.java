@@ -61,13 +61,18 @@ public final class ExperienceReplay implements TrainingMethod {
     }
 
     @Override
-    public void writeState(java.io.DataOutputStream out) throws java.io.IOException {
-        incoming.writeTo(out);
+    public void writeState(io.engram.state.Sections.Writer state) throws java.io.IOException {
+        incoming.writeState(state);
     }
 
     @Override
-    public void readState(java.io.DataInputStream in) throws java.io.IOException {
-        incoming.readFrom(in);
+    public void readState(io.engram.state.Sections.Reader state) throws java.io.IOException {
+        incoming.readState(state);
+    }
+
+    /** The incoming examples not yet learned. */
+    Minibatch incoming() {
+        return incoming;
     }
 
     @Override

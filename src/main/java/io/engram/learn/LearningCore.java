@@ -2,6 +2,9 @@ package io.engram.learn;
 
 import io.engram.consolidate.Consolidator;
 import io.engram.replay.ReservoirBuffer;
+import io.engram.state.Binary;
+import io.engram.state.Sections;
+import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -11,6 +14,11 @@ import java.util.Map;
  * per train example in stream order, {@link #endTask} at each boundary.
  */
 public final class LearningCore {
+
+    /** The name of the network's state section: its shape and parameters. */
+    static final String NETWORK_SECTION = "network";
+    /** The layout of the network's state section; a change bumps it (docs/state-format.md). */
+    static final int NETWORK_VERSION = 1;
 
     private final Network network;
     private final ReservoirBuffer buffer;
@@ -82,34 +90,59 @@ public final class LearningCore {
         return report;
     }
 
-    /** Writes the whole learning state: parameters, buffer, pending minibatch, recent window, prior. */
-    public void writeState(java.io.DataOutputStream out) throws java.io.IOException {
-        float[] effective = new float[network.spec().parameterCount()];
-        network.parameters(effective);
-        io.engram.checkpoint.Binary.floats(out, effective);
-        buffer.writeTo(out);
-        method.writeState(out);
-        window.writeTo(out);
-        consolidator.writeState(out);
+    /**
+     * Writes the learning state as sections, in this order: the network, the rehearsal buffer, the
+     * method's (a pending minibatch), the recent window, the prior.
+     */
+    public void writeState(Sections.Writer state) throws IOException {
+        state.section(NETWORK_SECTION, NETWORK_VERSION, out -> {
+            Binary.ints(out, network.spec().sizes());
+            out.writeUTF(network.spec().activation().name());
+            float[] effective = new float[network.spec().parameterCount()];
+            network.parameters(effective);
+            Binary.floats(out, effective);
+        });
+        buffer.writeState(state);
+        method.writeState(state);
+        window.writeState(state);
+        consolidator.writeState(state);
     }
 
     /**
-     * Reads what {@link #writeState} wrote into this (freshly built) core; {@code seed} restarts its
-     * random sources. The spike guard's statistics are not part of the state: they are rebuilt from
-     * the recent window under the restored parameters (with no consolidation there is no window,
-     * and the guard warms up again).
+     * Reads the sections {@link #writeState} wrote into this (freshly built) core; {@code seed}
+     * restarts its random sources. The spike guard's statistics are not part of the state: they
+     * are rebuilt from the recent window under the restored parameters (with no consolidation
+     * there is no window, and the guard warms up again).
      */
-    public void readState(java.io.DataInputStream in, long seed) throws java.io.IOException {
-        float[] effective = io.engram.checkpoint.Binary.floats(in);
-        if (effective.length != network.spec().parameterCount()) {
-            throw new java.io.IOException("checkpointed network has " + effective.length + " parameters, this one "
-                    + network.spec().parameterCount() + ": engram.model.* changed");
-        }
-        buffer.restore(in, seed);
-        method.readState(in);
-        window.readFrom(in);
-        consolidator.readState(in, network, effective);
+    public void readState(Sections.Reader state, long seed) throws IOException {
+        float[][] effective = new float[1][];
+        state.section(NETWORK_SECTION, 1, NETWORK_VERSION, (in, version) -> {
+            int[] sizes = Binary.ints(in);
+            String activation = in.readUTF();
+            if (!java.util.Arrays.equals(sizes, network.spec().sizes()) || !activation.equals(network.spec().activation().name())) {
+                throw new IOException("checkpointed network is " + java.util.Arrays.toString(sizes) + " " + activation
+                        + ", this one " + java.util.Arrays.toString(network.spec().sizes()) + " "
+                        + network.spec().activation().name() + ": engram.model.* changed");
+            }
+            effective[0] = Binary.floats(in);
+            if (effective[0].length != network.spec().parameterCount()) {
+                throw new IOException("checkpointed network has " + effective[0].length + " parameters for its shape "
+                        + network.spec() + ", which has " + network.spec().parameterCount() + ": corrupt");
+            }
+        });
+        buffer.restore(state, seed);
+        method.readState(state);
+        window.readState(state);
+        consolidator.readState(state, network, effective[0]);
         guard.rebuild(network, window);
+    }
+
+    RecentWindow window() {
+        return window;
+    }
+
+    Consolidator consolidator() {
+        return consolidator;
     }
 
     public Network network() {

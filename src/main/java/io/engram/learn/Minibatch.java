@@ -1,7 +1,16 @@
 package io.engram.learn;
 
+import io.engram.state.Binary;
+import io.engram.state.Sections;
+import java.io.IOException;
+
 /** Incoming examples collected until a minibatch is full; copies into storage allocated once. */
 final class Minibatch {
+
+    /** The name of its state section. */
+    static final String SECTION = "minibatch";
+    /** The layout of its state section; a change to {@link #writeState} bumps it (docs/state-format.md). */
+    static final int STATE_VERSION = 1;
 
     private final int inputSize;
     private final float[] inputs;
@@ -25,21 +34,39 @@ final class Minibatch {
         return size == labels.length;
     }
 
-    void writeTo(java.io.DataOutputStream out) throws java.io.IOException {
-        out.writeInt(size);
-        for (int r = 0; r < size; r++) {
-            io.engram.checkpoint.Binary.floats(out, java.util.Arrays.copyOfRange(inputs, r * inputSize, (r + 1) * inputSize));
-            out.writeInt(labels[r]);
-            out.writeInt(tasks[r]);
-        }
+    /** Writes the rows held as its state section (version 1: size, then each row's inputs, label and task). */
+    void writeState(Sections.Writer state) throws IOException {
+        state.section(SECTION, STATE_VERSION, out -> {
+            out.writeInt(size);
+            for (int r = 0; r < size; r++) {
+                out.writeInt(inputSize);
+                for (int i = r * inputSize; i < (r + 1) * inputSize; i++) {
+                    out.writeFloat(inputs[i]);
+                }
+                out.writeInt(labels[r]);
+                out.writeInt(tasks[r]);
+            }
+        });
     }
 
-    void readFrom(java.io.DataInputStream in) throws java.io.IOException {
-        int n = in.readInt();
-        size = 0;
-        for (int r = 0; r < n; r++) {
-            add(io.engram.checkpoint.Binary.floats(in), 0, in.readInt(), in.readInt());
-        }
+    /** Reads the section {@link #writeState} wrote into this (empty) minibatch. */
+    void readState(Sections.Reader state) throws IOException {
+        state.section(SECTION, 1, STATE_VERSION, (in, version) -> {
+            int n = in.readInt();
+            if (n < 0 || n > labels.length) {
+                throw new IOException("checkpointed minibatch holds " + n + " rows, this one at most " + labels.length
+                        + ": engram.learner.batch-size changed");
+            }
+            size = 0;
+            for (int r = 0; r < n; r++) {
+                float[] x = Binary.floats(in);
+                if (x.length != inputSize) {
+                    throw new IOException("checkpointed minibatch row has " + x.length + " inputs, this model " + inputSize
+                            + ": engram.model.* changed");
+                }
+                add(x, 0, in.readInt(), in.readInt());
+            }
+        });
     }
 
     int size() {

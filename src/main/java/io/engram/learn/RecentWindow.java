@@ -2,12 +2,20 @@ package io.engram.learn;
 
 import io.engram.consolidate.Samples;
 import io.engram.replay.ReservoirBuffer;
+import io.engram.state.Binary;
+import io.engram.state.Sections;
+import java.io.IOException;
 
 /**
  * The last {@code capacity} train examples of the current task, in storage allocated once; with
  * the task's share of the rehearsal buffer it is what consolidation estimates the Fisher on.
  */
 final class RecentWindow {
+
+    /** The name of its state section. */
+    static final String SECTION = "window";
+    /** The layout of its state section; a change to {@link #writeState} bumps it (docs/state-format.md). */
+    static final int STATE_VERSION = 1;
 
     private final int inputSize;
     private final float[] inputs;
@@ -31,23 +39,33 @@ final class RecentWindow {
         size = Math.min(size + 1, labels.length);
     }
 
-    void writeTo(java.io.DataOutputStream out) throws java.io.IOException {
-        out.writeInt(size);
-        out.writeInt(next);
-        io.engram.checkpoint.Binary.floats(out, java.util.Arrays.copyOf(inputs, labels.length == 0 ? 0 : inputs.length));
-        io.engram.checkpoint.Binary.ints(out, labels);
+    /** Writes the window as its state section (version 1: size, next slot, the whole storage, labels). */
+    void writeState(Sections.Writer state) throws IOException {
+        state.section(SECTION, STATE_VERSION, out -> {
+            out.writeInt(size);
+            out.writeInt(next);
+            Binary.floats(out, inputs, labels.length == 0 ? 0 : inputs.length);
+            Binary.ints(out, labels);
+        });
     }
 
-    void readFrom(java.io.DataInputStream in) throws java.io.IOException {
-        size = in.readInt();
-        next = in.readInt();
-        float[] x = io.engram.checkpoint.Binary.floats(in);
-        int[] y = io.engram.checkpoint.Binary.ints(in);
-        if (x.length != inputs.length || y.length != labels.length) {
-            throw new java.io.IOException("checkpointed recent window does not fit: engram.consolidation.samples changed");
-        }
-        System.arraycopy(x, 0, inputs, 0, x.length);
-        System.arraycopy(y, 0, labels, 0, y.length);
+    /** Reads the section {@link #writeState} wrote into this window, of the same capacity. */
+    void readState(Sections.Reader state) throws IOException {
+        state.section(SECTION, 1, STATE_VERSION, (in, version) -> {
+            int readSize = in.readInt();
+            int readNext = in.readInt();
+            float[] x = Binary.floats(in);
+            int[] y = Binary.ints(in);
+            if (x.length != inputs.length || y.length != labels.length) {
+                throw new IOException("checkpointed recent window holds " + y.length + " examples of " + (y.length == 0 ? 0
+                        : x.length / y.length) + " inputs, this one " + labels.length + " of " + inputSize
+                        + ": engram.consolidation.method, engram.consolidation.samples or engram.model.* changed");
+            }
+            size = readSize;
+            next = readNext;
+            System.arraycopy(x, 0, inputs, 0, x.length);
+            System.arraycopy(y, 0, labels, 0, y.length);
+        });
     }
 
     int size() {

@@ -18,12 +18,12 @@ public interface TrainingMethod {
     /** Learns from a partially filled minibatch now; returns its loss or NaN when there was none. */
     float flush();
 
-    /** Writes what the method holds between calls (a partial minibatch), for checkpoints. */
-    default void writeState(java.io.DataOutputStream out) throws java.io.IOException {
+    /** Writes the state sections of what the method holds between calls (a partial minibatch); none by default. */
+    default void writeState(io.engram.state.Sections.Writer state) throws java.io.IOException {
     }
 
-    /** Reads what {@link #writeState} wrote. */
-    default void readState(java.io.DataInputStream in) throws java.io.IOException {
+    /** Reads the sections {@link #writeState} wrote. */
+    default void readState(io.engram.state.Sections.Reader state) throws java.io.IOException {
     }
 
     /** The method's name and hyperparameters, for manifests and logs. */

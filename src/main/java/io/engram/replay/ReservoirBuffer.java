@@ -1,5 +1,7 @@
 package io.engram.replay;
 
+import io.engram.state.Binary;
+import io.engram.state.Sections;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -31,7 +33,10 @@ public final class ReservoirBuffer {
     /** Tags pack label and task in one int: 16 bits each. */
     public static final int MAX_LABELS = 1 << 16;
     public static final int MAX_TASKS = 1 << 15;
-    private static final int FORMAT_VERSION = 1;
+    /** The name of its state section. */
+    public static final String SECTION = "replay";
+    /** The layout of its state section; a change to {@link #writeTo} bumps it (docs/state-format.md). */
+    static final int STATE_VERSION = 1;
 
     private final int capacity;
     private final int inputSize;
@@ -242,20 +247,29 @@ public final class ReservoirBuffer {
         return (long) capacity * (inputSize + 1) * Float.BYTES;
     }
 
-    /** Writes the buffer (format version first), for checkpoints. */
-    public void writeTo(DataOutputStream out) throws IOException {
-        out.writeInt(FORMAT_VERSION);
+    /** Writes the buffer as its state section. */
+    public void writeState(Sections.Writer state) throws IOException {
+        state.section(SECTION, STATE_VERSION, this::writeTo);
+    }
+
+    /**
+     * Replaces this buffer's contents with the state section {@link #writeState} wrote, of a buffer
+     * of the same capacity, input size and policy; {@code seed} restarts the random source (a
+     * checkpoint stores the seed it derives for the next segment of the stream).
+     */
+    public void restore(Sections.Reader state, long seed) throws IOException {
+        state.section(SECTION, 1, STATE_VERSION, (in, version) -> restore(in, seed));
+    }
+
+    /** The section's body, version 1: capacity, input size, policy, size, seen, rows, tags, group counts. */
+    void writeTo(DataOutputStream out) throws IOException {
         out.writeInt(capacity);
         out.writeInt(inputSize);
         out.writeUTF(policy.name());
         out.writeInt(size);
         out.writeLong(seen);
-        for (int i = 0; i < size * inputSize; i++) {
-            out.writeFloat(inputs[i]);
-        }
-        for (int i = 0; i < size; i++) {
-            out.writeInt(tags[i]);
-        }
+        Binary.writeFloats(out, inputs, 0, size * inputSize);
+        Binary.writeInts(out, tags, 0, size);
         if (policy != ReplayPolicy.RESERVOIR) {
             out.writeInt(groupSeen.length);
             for (long s : groupSeen) {
@@ -264,11 +278,7 @@ public final class ReservoirBuffer {
         }
     }
 
-    /**
-     * Replaces this buffer's contents with a buffer written by {@link #writeTo} of the same
-     * capacity, input size and policy; {@code seed} restarts the random source.
-     */
-    public void restore(DataInputStream in, long seed) throws IOException {
+    private void restore(DataInputStream in, long seed) throws IOException {
         ReservoirBuffer read = readFrom(in, seed);
         if (read.capacity != capacity || read.inputSize != inputSize || read.policy != policy) {
             throw new IOException("checkpointed buffer (" + read.capacity + " × " + read.inputSize + ", " + read.policy
@@ -287,28 +297,24 @@ public final class ReservoirBuffer {
         }
     }
 
-    /**
-     * Reads a buffer written by {@link #writeTo}; {@code seed} restarts the random source (a
-     * checkpoint stores the seed it derives for the next segment of the stream).
-     */
-    public static ReservoirBuffer readFrom(DataInputStream in, long seed) throws IOException {
-        int version = in.readInt();
-        if (version > FORMAT_VERSION) {
-            throw new IOException("replay buffer format " + version + " is newer than this Engram supports ("
-                    + FORMAT_VERSION + "); upgrade Engram to read it");
-        }
+    /** Examples seen per group (label or task), for balanced policies; empty for reservoir sampling. */
+    long[] groupSeen() {
+        return groupSeen == null ? new long[0] : groupSeen.clone();
+    }
+
+    /** Reads a section body written by {@link #writeTo} into a new buffer; {@code seed} starts its random source. */
+    static ReservoirBuffer readFrom(DataInputStream in, long seed) throws IOException {
         int capacity = in.readInt();
         int inputSize = in.readInt();
         ReplayPolicy policy = ReplayPolicy.valueOf(in.readUTF());
         ReservoirBuffer buffer = new ReservoirBuffer(capacity, inputSize, policy, seed);
         buffer.size = in.readInt();
+        if (buffer.size < 0 || buffer.size > capacity) {
+            throw new IOException("checkpointed buffer holds " + buffer.size + " rows, more than its capacity " + capacity + ": corrupt");
+        }
         buffer.seen = in.readLong();
-        for (int i = 0; i < buffer.size * inputSize; i++) {
-            buffer.inputs[i] = in.readFloat();
-        }
-        for (int i = 0; i < buffer.size; i++) {
-            buffer.tags[i] = in.readInt();
-        }
+        Binary.readFloats(in, buffer.inputs, 0, buffer.size * inputSize);
+        Binary.readInts(in, buffer.tags, 0, buffer.size);
         if (policy != ReplayPolicy.RESERVOIR) {
             int groups = in.readInt();
             buffer.ensureGroup(Math.max(0, groups - 1));

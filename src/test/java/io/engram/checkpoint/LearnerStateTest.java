@@ -1,6 +1,7 @@
 package io.engram.checkpoint;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.engram.config.ConsolidationMethod;
 import io.engram.config.LearnerMethod;
@@ -27,7 +28,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.api.Test;
 
-/** A learner's whole state survives a checkpoint: predictions, counts, matrix and prior, and the golden file loads. */
+/** A learner's whole state survives a checkpoint: predictions, counts, matrix and prior; checkpoints of earlier formats are refused. */
 class LearnerStateTest {
 
     static LearnerSettings settings(LearnerMethod method, ConsolidationMethod consolidation, int batch) {
@@ -85,44 +86,60 @@ class LearnerStateTest {
         assertThat(again.toByteArray()).isEqualTo(bytes.toByteArray());
     }
 
-    /**
-     * The golden checkpoint payload in src/test/resources was written by
-     * {@link GoldenCheckpoint#main} with this class's settings (MER + K-FAC); it must keep loading.
-     */
+    /** A learner's state goes through a checkpoint file of the current format and back, byte for byte. */
     @Test
-    void goldenCheckpoint_ofFormat1_stillLoads() throws Exception {
-        goldenLoads("learner-v1.bin", 1);
-    }
-
-    @Test
-    void goldenCheckpoint_ofTheCurrentFormat_stillLoads() throws Exception {
-        goldenLoads("learner-v2.bin", CheckpointStore.FORMAT_VERSION);
-    }
-
-    private static void goldenLoads(String name, int format) throws Exception {
-        Path golden = Path.of("src/test/resources/checkpoints", name);
-        CheckpointStore.Loaded loaded = CheckpointStore.read(golden);
-        assertThat(loaded.formatVersion()).isEqualTo(format);
-        DataInputStream in = loaded.stream();
-        assertThat(in.readUTF()).isEqualTo("m");
-        ContinualLearner learner = learner(settings(LearnerMethod.MER, ConsolidationMethod.KFAC, 1));
-        learner.readState(in, 1, loaded.formatVersion());
-        assertThat(in.read()).as("the whole payload is read, nothing more").isEqualTo(-1);
-        assertThat(learner.status().trained()).isEqualTo(GoldenCheckpoint.TRAINED);
-        assertThat(learner.status().endedTasks()).containsExactly("t0", "t1", "t2");
-        float[] p = learner.predict(new float[] {0.2f, 1.1f, -0.3f, 0.0f, 0.9f, 0.4f});
-        assertThat(p[0] + p[1] + p[2]).isCloseTo(1f, org.assertj.core.api.Assertions.within(1e-5f));
-        assertThat(Files.size(golden)).isPositive();
-        // exact: the restored state written again is the golden state, byte for byte (parameters, buffer rows, factors,
-        // matrix, counters); a format-1 file gains only format 2's empty list of pending version triggers
-        byte[] payload = loaded.payload();
+    void learnerState_throughACheckpointFile_readsBackWhole() throws Exception {
+        LearnerSettings settings = settings(LearnerMethod.MER, ConsolidationMethod.KFAC, 1);
+        ContinualLearner original = learner(settings);
+        feed(original, 3, 301);
+        Path file = new CheckpointStore(Files.createTempDirectory("learner-state"), 2).write(out -> {
+            out.writeUTF("m");
+            original.writeState(out);
+        });
+        CheckpointStore.Loaded loaded = CheckpointStore.read(file);
+        assertThat(loaded.formatVersion()).isEqualTo(CheckpointStore.FORMAT_VERSION);
+        ContinualLearner restored = learner(settings);
+        try (DataInputStream in = loaded.stream()) {
+            assertThat(in.readUTF()).isEqualTo("m");
+            restored.readState(in, 1);
+            assertThat(in.read()).as("the whole payload is read, nothing more").isEqualTo(-1);
+        }
         java.io.ByteArrayOutputStream again = new java.io.ByteArrayOutputStream();
         DataOutputStream out = new DataOutputStream(again);
         out.writeUTF("m");
-        learner.writeState(out);
-        out.flush();
-        byte[] expected = format == CheckpointStore.FORMAT_VERSION ? payload
-                : java.util.Arrays.copyOf(payload, payload.length + 8); // an empty string list (int 0) and a count (int 0)
-        assertThat(again.toByteArray()).isEqualTo(expected);
+        restored.writeState(out);
+        assertThat(again.toByteArray()).isEqualTo(loaded.payload());
+    }
+
+    /**
+     * Checkpoints of formats 1 and 2 (one layout for the whole state, from the release before
+     * sectioned state; src/test/resources/checkpoints/learner-v1.bin and -v2.bin) are refused with a
+     * message saying what happens instead, and the store skips them: the service starts fresh.
+     */
+    @ParameterizedTest
+    @CsvSource({"learner-v1.bin, 1", "learner-v2.bin, 2"})
+    void checkpointOfAnEarlierFormat_isRefused_andTheStoreStartsFresh(String name, int format) throws Exception {
+        Path old = Path.of("src/test/resources/checkpoints", name);
+        assertThatThrownBy(() -> CheckpointStore.read(old)).isInstanceOf(java.io.IOException.class)
+                .hasMessageContaining("format " + format + " predates sectioned model state (format " + CheckpointStore.FORMAT_VERSION + ")")
+                .hasMessageContaining("starts fresh and replays the topic from its beginning");
+        Path folder = Files.createTempDirectory("old-checkpoints");
+        Files.copy(old, folder.resolve("checkpoint-00000000000000000001.bin"));
+        assertThat(new CheckpointStore(folder, 2).newest()).isEmpty();
+    }
+
+    /** A payload that is not a sectioned state (as a format-2 payload would be) is refused by the learner itself. */
+    @Test
+    void payloadOfAnEarlierFormat_isRefusedByTheLearner_withAMessageSayingSo() throws Exception {
+        byte[] payload;
+        try (DataInputStream in = new DataInputStream(Files.newInputStream(Path.of("src/test/resources/checkpoints/learner-v2.bin")))) {
+            in.skipNBytes(8 + 4 + 8 + 8);
+            assertThat(in.readUTF()).isEqualTo("m");
+            payload = in.readAllBytes();
+        }
+        ContinualLearner learner = learner(settings(LearnerMethod.MER, ConsolidationMethod.KFAC, 1));
+        assertThatThrownBy(() -> learner.readState(new DataInputStream(new ByteArrayInputStream(payload)), 1))
+                .isInstanceOf(java.io.IOException.class).hasMessageContaining("not a sectioned state")
+                .hasMessageContaining("checkpoint format 1 or 2");
     }
 }

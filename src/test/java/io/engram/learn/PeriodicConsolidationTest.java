@@ -31,11 +31,11 @@ class PeriodicConsolidationTest {
         }
 
         @Override
-        public void writeState(java.io.DataOutputStream out) {
+        public void writeState(io.engram.state.Sections.Writer state) {
         }
 
         @Override
-        public void readState(java.io.DataInputStream in, Network network, float[] effective) {
+        public void readState(io.engram.state.Sections.Reader state, Network network, float[] effective) {
         }
 
         @Override

@@ -10,9 +10,7 @@ import io.engram.consolidate.LabelMode;
 import io.engram.evaluate.MetricsSink;
 import io.engram.ingest.Example;
 import io.engram.replay.ReplayPolicy;
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.time.Clock;
@@ -57,9 +55,7 @@ class SpikeGuardTest {
     }
 
     private static byte[] state(LearningCore core) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        core.writeState(new DataOutputStream(bytes));
-        return bytes.toByteArray();
+        return CoreState.write(core);
     }
 
     private static float[] params(LearningCore core) {
@@ -159,7 +155,7 @@ class SpikeGuardTest {
         LearningCore core = settings(LearnerMethod.ER, LearnerSettings.Outliers.DEFAULT).build();
         feed(core, new SplittableRandom(12), 300, 0, 1f);
         LearningCore restored = settings(LearnerMethod.ER, LearnerSettings.Outliers.DEFAULT).build();
-        restored.readState(new DataInputStream(new ByteArrayInputStream(state(core))), 1);
+        CoreState.read(restored, state(core), 1);
         float[] bad = scaled(example(new SplittableRandom(13), 1), 255f);
         assertThatThrownBy(() -> restored.observe(bad, 0, 1, 0)).isInstanceOf(OutlierException.class);
     }

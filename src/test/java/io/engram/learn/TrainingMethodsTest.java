@@ -88,11 +88,9 @@ class TrainingMethodsTest {
         for (int i = 100; i < 130; i++) {
             core.observe(x[i], 0, labels[i], 1);
         }
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        core.writeState(new java.io.DataOutputStream(bytes));
         LearningCore restored = settings.build();
-        restored.readState(new java.io.DataInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray())), 9);
-        core.buffer().restore(new java.io.DataInputStream(new java.io.ByteArrayInputStream(bufferBytes(core))), 9);
+        CoreState.read(restored, CoreState.write(core), 9);
+        CoreState.read(core.buffer(), CoreState.write(core.buffer()), 9);
         float[] a = params(core.network());
         float[] b = params(restored.network());
         assertThat(b).containsExactly(a);
@@ -101,12 +99,6 @@ class TrainingMethodsTest {
             restored.observe(x[i], 0, labels[i], 1);
         }
         assertThat(params(restored.network())).as("both go on identically, the prior included").containsExactly(params(core.network()));
-    }
-
-    private static byte[] bufferBytes(LearningCore core) throws java.io.IOException {
-        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
-        core.buffer().writeTo(new java.io.DataOutputStream(bytes));
-        return bytes.toByteArray();
     }
 
     @Test

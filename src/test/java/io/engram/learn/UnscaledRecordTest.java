@@ -9,10 +9,6 @@ import io.engram.config.ConsolidationMethod;
 import io.engram.config.LearnerMethod;
 import io.engram.consolidate.Consolidators;
 import io.engram.consolidate.LabelMode;
-import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
-import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -74,7 +70,7 @@ class UnscaledRecordTest {
 
     private static LearningCore fork(byte[] state, LearnerSettings.Outliers outliers) throws IOException {
         LearningCore core = defaults(outliers).build();
-        core.readState(new DataInputStream(new ByteArrayInputStream(state)), 7);
+        CoreState.read(core, state, 7);
         return core;
     }
 
@@ -90,9 +86,7 @@ class UnscaledRecordTest {
                 : FashionMnist.synthetic(PREFIX + AFTER + 1000, TEST, 3);
         LearningCore prefix = defaults(LearnerSettings.Outliers.DEFAULT).build();
         learn(prefix, data, 0, PREFIX);
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        prefix.writeState(new DataOutputStream(bytes));
-        byte[] state = bytes.toByteArray();
+        byte[] state = CoreState.write(prefix);
 
         // the record: the first image from PREFIX on whose unscaled version the model gets wrong
         float[] probabilities = new float[10];

@@ -1,62 +1,135 @@
-package io.engram.checkpoint;
+package io.engram.state;
 
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-/** Reading and writing the pieces of a checkpoint: arrays, nullable numbers, string lists and maps. */
+/** Reading and writing the pieces of a state section: arrays, nullable numbers, string lists and maps. */
 public final class Binary {
+
+    /** Bytes encoded per write or read of an array: large enough that calls per value vanish, small enough to stay in cache. */
+    private static final int CHUNK = 8192;
 
     private Binary() {
     }
 
     public static void floats(DataOutputStream out, float[] a) throws IOException {
-        out.writeInt(a.length);
-        for (float v : a) {
-            out.writeFloat(v);
-        }
+        floats(out, a, a.length);
+    }
+
+    /** Writes the first {@code length} values of {@code a}, read back by {@link #floats(DataInputStream)}. */
+    public static void floats(DataOutputStream out, float[] a, int length) throws IOException {
+        out.writeInt(length);
+        writeFloats(out, a, 0, length);
     }
 
     public static float[] floats(DataInputStream in) throws IOException {
         float[] a = new float[length(in)];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = in.readFloat();
-        }
+        readFloats(in, a, 0, a.length);
         return a;
+    }
+
+    /**
+     * Writes {@code a[from, from + n)} as {@link DataOutputStream#writeFloat} would, without a
+     * length, through a chunk (one call per {@value #CHUNK} bytes instead of four per value).
+     */
+    public static void writeFloats(DataOutputStream out, float[] a, int from, int n) throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocate(CHUNK);
+        for (int i = from; i < from + n; i++) {
+            if (chunk.remaining() < Float.BYTES) {
+                out.write(chunk.array(), 0, chunk.position());
+                chunk.clear();
+            }
+            chunk.putInt(Float.floatToIntBits(a[i]));
+        }
+        out.write(chunk.array(), 0, chunk.position());
+    }
+
+    /** Reads {@code n} values written by {@link #writeFloats} into {@code a[from, from + n)}. */
+    public static void readFloats(DataInputStream in, float[] a, int from, int n) throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocate(CHUNK);
+        for (int i = from; i < from + n;) {
+            int values = Math.min(CHUNK / Float.BYTES, from + n - i);
+            in.readFully(chunk.array(), 0, values * Float.BYTES);
+            chunk.clear();
+            for (int k = 0; k < values; k++) {
+                a[i++] = Float.intBitsToFloat(chunk.getInt());
+            }
+        }
     }
 
     public static void doubles(DataOutputStream out, double[] a) throws IOException {
         out.writeInt(a.length);
+        ByteBuffer chunk = ByteBuffer.allocate(CHUNK);
         for (double v : a) {
-            out.writeDouble(v);
+            if (chunk.remaining() < Double.BYTES) {
+                out.write(chunk.array(), 0, chunk.position());
+                chunk.clear();
+            }
+            chunk.putLong(Double.doubleToLongBits(v));
         }
+        out.write(chunk.array(), 0, chunk.position());
     }
 
     public static double[] doubles(DataInputStream in) throws IOException {
         double[] a = new double[length(in)];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = in.readDouble();
+        ByteBuffer chunk = ByteBuffer.allocate(CHUNK);
+        for (int i = 0; i < a.length;) {
+            int values = Math.min(CHUNK / Double.BYTES, a.length - i);
+            in.readFully(chunk.array(), 0, values * Double.BYTES);
+            chunk.clear();
+            for (int k = 0; k < values; k++) {
+                a[i++] = Double.longBitsToDouble(chunk.getLong());
+            }
         }
         return a;
     }
 
     public static void ints(DataOutputStream out, int[] a) throws IOException {
-        out.writeInt(a.length);
-        for (int v : a) {
-            out.writeInt(v);
-        }
+        ints(out, a, a.length);
+    }
+
+    /** Writes the first {@code length} values of {@code a}, read back by {@link #ints(DataInputStream)}. */
+    public static void ints(DataOutputStream out, int[] a, int length) throws IOException {
+        out.writeInt(length);
+        writeInts(out, a, 0, length);
     }
 
     public static int[] ints(DataInputStream in) throws IOException {
         int[] a = new int[length(in)];
-        for (int i = 0; i < a.length; i++) {
-            a[i] = in.readInt();
-        }
+        readInts(in, a, 0, a.length);
         return a;
+    }
+
+    /** Writes {@code a[from, from + n)} as {@link DataOutputStream#writeInt} would, without a length, through a chunk. */
+    public static void writeInts(DataOutputStream out, int[] a, int from, int n) throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocate(CHUNK);
+        for (int i = from; i < from + n; i++) {
+            if (chunk.remaining() < Integer.BYTES) {
+                out.write(chunk.array(), 0, chunk.position());
+                chunk.clear();
+            }
+            chunk.putInt(a[i]);
+        }
+        out.write(chunk.array(), 0, chunk.position());
+    }
+
+    /** Reads {@code n} values written by {@link #writeInts} into {@code a[from, from + n)}. */
+    public static void readInts(DataInputStream in, int[] a, int from, int n) throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocate(CHUNK);
+        for (int i = from; i < from + n;) {
+            int values = Math.min(CHUNK / Integer.BYTES, from + n - i);
+            in.readFully(chunk.array(), 0, values * Integer.BYTES);
+            chunk.clear();
+            for (int k = 0; k < values; k++) {
+                a[i++] = chunk.getInt();
+            }
+        }
     }
 
     public static void nullableDouble(DataOutputStream out, Double v) throws IOException {
@@ -156,7 +229,7 @@ public final class Binary {
     private static int length(DataInputStream in) throws IOException {
         int n = in.readInt();
         if (n < 0 || n > 1 << 30) {
-            throw new IOException("corrupt checkpoint: length " + n);
+            throw new IOException("corrupt state: an array or list of length " + n);
         }
         return n;
     }
