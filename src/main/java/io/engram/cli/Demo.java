@@ -2,11 +2,11 @@ package io.engram.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.engram.bench.FashionMnist;
-import io.engram.bench.ProtocolRunner;
-import io.engram.bench.TaskStream;
 import io.engram.broker.KafkaClients;
 import io.engram.config.LearnerMethod;
+import io.engram.data.FashionMnist;
+import io.engram.data.ProtocolRunner;
+import io.engram.data.TaskStream;
 import io.engram.learn.Activation;
 import io.engram.learn.LearnerSettings;
 import io.engram.learn.MlpSpec;
@@ -120,7 +120,7 @@ public final class Demo {
         }
         out.println("\nFine-tuning (plain SGD, no replay, no consolidation) on the same stream, learner only, for comparison...");
         MlpSpec spec = new MlpSpec(784, List.of(100, 100), 10, Activation.RELU);
-        LearnerSettings fineTuning = io.engram.bench.Bench.settings(spec, LearnerMethod.ONLINE, 200, 1, 1, 42);
+        LearnerSettings fineTuning = ProtocolRunner.settings(spec, LearnerMethod.ONLINE, 200, 1, 1, 42);
         ProtocolRunner.Result baseline = new ProtocolRunner(data, stream, new PrintStream(java.io.OutputStream.nullOutputStream()))
                 .run("fine-tuning", fineTuning, stream.tasks(), true);
         out.printf("%n%-28s %8s %8s %8s %8s %11s%n", "", "ACC", "LA", "BWT", "FWT", "forgetting");

@@ -1,6 +1,6 @@
 package io.engram.cli;
 
-import io.engram.bench.FashionMnist;
+import io.engram.data.FashionMnist;
 import io.engram.broker.KafkaClients;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

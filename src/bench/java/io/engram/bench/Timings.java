@@ -8,6 +8,8 @@ import io.engram.consolidate.KroneckerFactors;
 import io.engram.consolidate.KroneckerLaplace;
 import io.engram.consolidate.LabelMode;
 import io.engram.consolidate.Samples;
+import io.engram.data.FashionMnist;
+import io.engram.data.ProtocolRunner;
 import io.engram.evaluate.MetricsSink;
 import io.engram.ingest.Example;
 import io.engram.learn.Activation;
@@ -79,7 +81,7 @@ public final class Timings {
         System.out.printf("K-FAC consolidation: factors %.0f ms + eigendecompositions %.0f ms (medians of %d)%n",
                 median(factors), median(eigen), repeats);
 
-        LearnerSettings settings = Bench.settings(spec, LearnerMethod.MER, 5120, 1, 10, 1)
+        LearnerSettings settings = ProtocolRunner.settings(spec, LearnerMethod.MER, 5120, 1, 10, 1)
                 .withConsolidation(new Consolidators.Settings(ConsolidationMethod.KFAC, 10, 0.001, 0.9, LabelMode.SAMPLED, 1000, 2));
         ContinualLearner learner = new ContinualLearner("m", settings, MetricsSink.NONE, VersionSink.NONE,
                 ContinualLearner.Listener.NONE, Clock.systemUTC());
