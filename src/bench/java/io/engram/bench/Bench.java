@@ -46,7 +46,7 @@ public final class Bench {
             System.err.println("usage: bench protocol|throughput [--option value ...]");
             System.exit(2);
         }
-        Map<String, String> options = new HashMap<>(io.engram.command.Commands.options("engram bench " + args[0], List.of(
+        Map<String, String> options = new HashMap<>(BenchOptions.parse("engram bench " + args[0], List.of(
                 "tasks", "per-task", "eval-per-task", "seed", "data", "stream", "out", "methods", "buffers", "buffer", "base",
                 "repeats", "step-degrees", "er-buffer", "mer-buffer", "lambdas", "lambda", "label-mode", "samples", "damping",
                 "decay", "learning-rate", "replay-batch", "clip-norm", "spike-guard", "task-free", "every", "configs"),

@@ -46,7 +46,7 @@ public final class EndToEnd {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> o = io.engram.command.Commands.options("engram bench e2e", List.of("examples", "configs", "format", "out"), args);
+        Map<String, String> o = BenchOptions.parse("engram bench e2e", List.of("examples", "configs", "format", "out"), args);
         int examples = Integer.parseInt(o.getOrDefault("examples", "4000"));
         FashionMnist data = FashionMnist.installed(FashionMnist.DEBIAN_PATH) ? FashionMnist.load(FashionMnist.DEBIAN_PATH)
                 : FashionMnist.synthetic(20_000, 1_000, 7);

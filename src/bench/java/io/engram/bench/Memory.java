@@ -41,7 +41,7 @@ public final class Memory {
     }
 
     public static void main(String[] args) {
-        System.exit(new picocli.CommandLine(new Options()).execute(args));
+        io.engram.command.Commands.run(new Options(), args);
     }
 
     static void measure(int models) throws Exception {
