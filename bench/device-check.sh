@@ -17,7 +17,7 @@ else
 fi
 # DeviceCheck is in src/bench/java: it compiles with the tests and runs on the test classpath
 mvn -B -q "${PROFILE[@]}" test-compile
-mvn -B -q "${PROFILE[@]}" dependency:build-classpath -Dmdep.outputFile=target/device-classpath.txt -Dmdep.includeScope=test
+mvn -B -q "${PROFILE[@]}" dependency:build-classpath -Dmdep.outputFile=target/device-classpath.txt -DincludeScope=test
 exec java --add-modules jdk.incubator.vector -Djava.util.logging.manager=org.jboss.logmanager.LogManager '-Djdk.serialFilter=!*' \
   -Dorg.bytedeco.javacpp.cachedir=target/javacpp-cache \
   -cp "target/test-classes:target/classes:$(cat target/device-classpath.txt)" io.engram.bench.DeviceCheck "$@"

@@ -18,7 +18,7 @@ trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$DATA"' EXIT
 until curl -sf "localhost:$HTTP/q/health/ready" >/dev/null; do sleep 1; kill -0 $PID || { tail "$DATA/service.log"; exit 1; }; done
 # ManyModels is in src/bench/java: it compiles with the tests and runs on the test classpath
 mvn -B -q test-compile
-[ -f target/test-classpath.txt ] || mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -Dmdep.includeScope=test
+[ -f target/test-classpath.txt ] || mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -DincludeScope=test
 java -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" io.engram.bench.ManyModels --bootstrap "127.0.0.1:$PORT" --models "$N"
 start=$(date +%s)
 until [ "$(curl -s "localhost:$HTTP/api/models" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" -ge "$N" ]; do
