@@ -1,6 +1,9 @@
 package io.engram.bench;
 
 import io.engram.command.Commands;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import picocli.CommandLine;
 
 /** The options of the benchmarks whose options are many and depend on the mode ({@code bench protocol|throughput|…}, {@code bench e2e}). */
@@ -16,14 +19,14 @@ final class BenchOptions {
      *
      * @return the options given, by name without the dashes
      */
-    static java.util.Map<String, String> parse(String name, java.util.List<String> known, String[] args) {
+    static Map<String, String> parse(String name, List<String> known, String[] args) {
         CommandLine.Model.CommandSpec spec = CommandLine.Model.CommandSpec.create().name(name);
         spec.mixinStandardHelpOptions(true);
         for (String option : known) {
             spec.addOption(CommandLine.Model.OptionSpec.builder("--" + option).paramLabel("<" + option + ">").type(String.class).build());
         }
         CommandLine line = Commands.of(spec);
-        java.util.Map<String, String> options = new java.util.LinkedHashMap<>();
+        Map<String, String> options = new LinkedHashMap<>();
         try {
             CommandLine.ParseResult result = line.parseArgs(args);
             if (CommandLine.printHelpIfRequested(result)) {
