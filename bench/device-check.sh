@@ -15,8 +15,9 @@ if command -v nvidia-smi >/dev/null 2>&1 && nvidia-smi -L >/dev/null 2>&1; then
 else
   echo "device-check: no NVIDIA GPU visible (nvidia-smi); building for the CPU backend"
 fi
-mvn -B -q "${PROFILE[@]}" compile
-mvn -B -q "${PROFILE[@]}" dependency:build-classpath -Dmdep.outputFile=target/device-classpath.txt -Dmdep.includeScope=runtime
+# DeviceCheck is in src/bench/java: it compiles with the tests and runs on the test classpath
+mvn -B -q "${PROFILE[@]}" test-compile
+mvn -B -q "${PROFILE[@]}" dependency:build-classpath -Dmdep.outputFile=target/device-classpath.txt -DincludeScope=test
 exec java --add-modules jdk.incubator.vector -Djava.util.logging.manager=org.jboss.logmanager.LogManager '-Djdk.serialFilter=!*' \
   -Dorg.bytedeco.javacpp.cachedir=target/javacpp-cache \
-  -cp "target/classes:$(cat target/device-classpath.txt)" io.engram.bench.DeviceCheck "$@"
+  -cp "target/test-classes:target/classes:$(cat target/device-classpath.txt)" io.engram.bench.DeviceCheck "$@"

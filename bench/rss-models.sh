@@ -16,8 +16,10 @@ env ENGRAM_DATA_DIR="$DATA" ENGRAM_KAFKA_EMBEDDED_PORT="$PORT" QUARKUS_HTTP_PORT
 PID=$!
 trap 'kill $PID 2>/dev/null; wait $PID 2>/dev/null; rm -rf "$DATA"' EXIT
 until curl -sf "localhost:$HTTP/q/health/ready" >/dev/null; do sleep 1; kill -0 $PID || { tail "$DATA/service.log"; exit 1; }; done
-[ -f target/classpath.txt ] || mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/classpath.txt -Dmdep.includeScope=runtime
-java -cp "target/classes:$(cat target/classpath.txt)" io.engram.bench.ManyModels "127.0.0.1:$PORT" "$N"
+# ManyModels is in src/bench/java: it compiles with the tests and runs on the test classpath
+mvn -B -q test-compile
+[ -f target/test-classpath.txt ] || mvn -B -q dependency:build-classpath -Dmdep.outputFile=target/test-classpath.txt -DincludeScope=test
+java -cp "target/test-classes:target/classes:$(cat target/test-classpath.txt)" io.engram.bench.ManyModels --bootstrap "127.0.0.1:$PORT" --models "$N"
 start=$(date +%s)
 until [ "$(curl -s "localhost:$HTTP/api/models" | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" -ge "$N" ]; do
   sleep 2; [ $(( $(date +%s) - start )) -lt 900 ] || { echo "timed out"; exit 1; }

@@ -89,6 +89,11 @@ public final class EmbeddedKafkaBroker implements AutoCloseable {
 
     /** {@code 127.0.0.1:port} of the client listener. */
     public String bootstrapServers() {
+        return address(port);
+    }
+
+    /** Where an embedded broker listening on {@code port} takes clients: {@code 127.0.0.1:port}. */
+    public static String address(int port) {
         return HOST + ":" + port;
     }
 

@@ -34,20 +34,6 @@ public final class KafkaClients {
         this.requestTimeoutMs = requestTimeoutMs;
     }
 
-    /**
-     * The Kafka a command-line tool reaches when not told: the service's own settings from the
-     * environment, {@code ENGRAM_KAFKA_BOOTSTRAP_SERVERS}, else the embedded broker on
-     * {@code 127.0.0.1:ENGRAM_KAFKA_EMBEDDED_PORT} (9092), so {@code ./engram pull} and {@code feed}
-     * find the broker the service started in the same environment.
-     */
-    public static String defaultBootstrap(Map<String, String> environment) {
-        String servers = environment.get("ENGRAM_KAFKA_BOOTSTRAP_SERVERS");
-        if (servers != null && !servers.isBlank()) {
-            return servers;
-        }
-        return "127.0.0.1:" + environment.getOrDefault("ENGRAM_KAFKA_EMBEDDED_PORT", "9092");
-    }
-
     public String bootstrapServers() {
         return bootstrapServers;
     }

@@ -2,11 +2,12 @@ package io.engram.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.engram.bench.FashionMnist;
-import io.engram.bench.ProtocolRunner;
-import io.engram.bench.TaskStream;
 import io.engram.broker.KafkaClients;
+import io.engram.command.CommandSettings;
 import io.engram.config.LearnerMethod;
+import io.engram.data.FashionMnist;
+import io.engram.data.ProtocolRunner;
+import io.engram.data.TaskStream;
 import io.engram.learn.Activation;
 import io.engram.learn.LearnerSettings;
 import io.engram.learn.MlpSpec;
@@ -62,14 +63,15 @@ public final class Demo {
         String model = o.model;
         PrintStream out = System.out;
         JsonNode status = get(url + "/api/status");
-        KafkaClients clients = new KafkaClients(status.get("bootstrap_servers").asText(), Map.of(), 10_000);
+        CommandSettings settings = CommandSettings.load();
+        KafkaClients clients = settings.kafkaClients(status.get("bootstrap_servers").asText());
         FashionMnist data = Feed.data();
         TaskStream stream = o.stream.stream(StreamOptions.Kind.permuted, data);
         int evalPerTask = o.stream.evalPerTask;
         List<byte[]> records = StreamProducer.records(data, stream, evalPerTask);
         out.printf("Streaming %d %s tasks × %d train + %d eval examples to model '%s' through Kafka at %s%n", stream.tasks(),
                 stream.kind(), stream.perTask(), evalPerTask, model, status.get("bootstrap_servers").asText());
-        StreamProducer.produce(clients, "engram.examples", model, records, 0, System.err);
+        StreamProducer.produce(clients, settings.topics(null).examples(), model, records, 0, System.err);
 
         long total = (long) stream.tasks() * stream.perTask();
         long start = System.nanoTime();
@@ -120,7 +122,7 @@ public final class Demo {
         }
         out.println("\nFine-tuning (plain SGD, no replay, no consolidation) on the same stream, learner only, for comparison...");
         MlpSpec spec = new MlpSpec(784, List.of(100, 100), 10, Activation.RELU);
-        LearnerSettings fineTuning = io.engram.bench.Bench.settings(spec, LearnerMethod.ONLINE, 200, 1, 1, 42);
+        LearnerSettings fineTuning = ProtocolRunner.settings(spec, LearnerMethod.ONLINE, 200, 1, 1, 42);
         ProtocolRunner.Result baseline = new ProtocolRunner(data, stream, new PrintStream(java.io.OutputStream.nullOutputStream()))
                 .run("fine-tuning", fineTuning, stream.tasks(), true);
         out.printf("%n%-28s %8s %8s %8s %8s %11s%n", "", "ACC", "LA", "BWT", "FWT", "forgetting");

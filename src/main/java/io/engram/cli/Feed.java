@@ -1,7 +1,8 @@
 package io.engram.cli;
 
-import io.engram.bench.FashionMnist;
+import io.engram.data.FashionMnist;
 import io.engram.broker.KafkaClients;
+import io.engram.command.CommandSettings;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,8 +17,8 @@ import java.util.List;
  *   ./engram feed --csv data.csv --task T [--label-column y] [--split train]   numeric columns become x
  *   ./engram feed --benchmark permuted|rotated [--tasks N --per-task N --eval-per-task N]
  *   --avro: send each record as Avro binary of schemas/example.avsc (header content-type: application/avro)
- *   common: --bootstrap HOST:PORT (or ENGRAM_KAFKA_BOOTSTRAP_SERVERS, default 127.0.0.1:ENGRAM_KAFKA_EMBEDDED_PORT or 9092),
- *           --topic (default engram.examples), --model (record key, default "default"), --rate N records/s
+ *   common: --bootstrap HOST:PORT (default: the service's broker, from its settings), --topic (default: the service's
+ *           examples topic), --model (record key, default "default"), --rate N records/s
  * </pre>
  */
 @picocli.CommandLine.Command(name = "engram feed", mixinStandardHelpOptions = true,
@@ -54,11 +55,11 @@ public final class Feed implements java.util.concurrent.Callable<Integer> {
     @picocli.CommandLine.Option(names = "--avro", description = "send Avro binary of schemas/example.avsc (header content-type: application/avro)")
     boolean avro;
 
-    @picocli.CommandLine.Option(names = "--bootstrap",
-            description = "Kafka; default ENGRAM_KAFKA_BOOTSTRAP_SERVERS, else the embedded broker on ENGRAM_KAFKA_EMBEDDED_PORT (9092)")
+    @picocli.CommandLine.Option(names = "--bootstrap", description = "Kafka; default the service's: engram.kafka.bootstrap-servers, "
+            + "else its embedded broker at 127.0.0.1:engram.kafka.embedded.port (application.properties, the environment)")
     String bootstrap;
 
-    @picocli.CommandLine.Option(names = "--topic", defaultValue = "engram.examples", description = "(default: ${DEFAULT-VALUE})")
+    @picocli.CommandLine.Option(names = "--topic", description = "default the service's examples topic (engram.topic-prefix + examples)")
     String topic;
 
     @picocli.CommandLine.Option(names = "--model", defaultValue = "default", description = "the record key (default: ${DEFAULT-VALUE})")
@@ -73,8 +74,10 @@ public final class Feed implements java.util.concurrent.Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        String servers = bootstrap != null ? bootstrap : KafkaClients.defaultBootstrap(System.getenv());
-        KafkaClients clients = new KafkaClients(servers, KafkaClients.passThrough(System.getenv().keySet(), System.getenv()::get), 10_000);
+        CommandSettings settings = CommandSettings.load();
+        KafkaClients clients = settings.kafkaClients(bootstrap);
+        String servers = clients.bootstrapServers();
+        String topic = this.topic != null ? this.topic : settings.topics(null).examples();
         List<byte[]> records;
         try {
             if (source.file != null) {

@@ -1,9 +1,9 @@
 package io.engram.cli;
 
-import io.engram.bench.FashionMnist;
-import io.engram.bench.PermutedStream;
-import io.engram.bench.RotatedStream;
-import io.engram.bench.TaskStream;
+import io.engram.data.FashionMnist;
+import io.engram.data.PermutedStream;
+import io.engram.data.RotatedStream;
+import io.engram.data.TaskStream;
 import picocli.CommandLine.Option;
 
 /** The benchmark stream options shared by {@code ./engram feed --benchmark} and {@code ./engram demo}. */

@@ -1,7 +1,7 @@
 package io.engram.cli;
 
-import io.engram.bench.FashionMnist;
-import io.engram.bench.TaskStream;
+import io.engram.data.FashionMnist;
+import io.engram.data.TaskStream;
 import io.engram.broker.KafkaClients;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;

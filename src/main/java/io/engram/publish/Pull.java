@@ -3,6 +3,7 @@ package io.engram.publish;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.engram.broker.KafkaClients;
 import io.engram.broker.Topics;
+import io.engram.command.CommandSettings;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,9 +13,9 @@ import java.util.Map;
 /**
  * {@code ./engram pull --model M --version V|latest|stable [--format onnx] --out FILE}: rebuilds a
  * version's artifact (the DL4J zip, or with {@code --format onnx} its ONNX model) from Kafka alone
- * (no HTTP), checks the chunk count, size and SHA-256 against the manifest, and writes it atomically. Kafka: {@code --bootstrap} or ENGRAM_KAFKA_BOOTSTRAP_SERVERS
- * (default the embedded broker, 127.0.0.1:ENGRAM_KAFKA_EMBEDDED_PORT or 9092), client settings from ENGRAM_KAFKA_CLIENT_*, topics under
- * {@code --topic-prefix} (default engram.).
+ * (no HTTP), checks the chunk count, size and SHA-256 against the manifest, and writes it atomically. Kafka, its
+ * client settings and the topics are the service's (its settings: application.properties, the environment), unless
+ * {@code --bootstrap} or {@code --topic-prefix} say otherwise.
  */
 public final class Pull {
 
@@ -47,18 +48,19 @@ public final class Pull {
         @picocli.CommandLine.Option(names = "--out", required = true, description = "file to write")
         Path out;
 
-        @picocli.CommandLine.Option(names = "--bootstrap",
-                description = "Kafka; default ENGRAM_KAFKA_BOOTSTRAP_SERVERS, else the embedded broker on ENGRAM_KAFKA_EMBEDDED_PORT (9092)")
+        @picocli.CommandLine.Option(names = "--bootstrap", description = "Kafka; default the service's: engram.kafka.bootstrap-servers, "
+                + "else its embedded broker at 127.0.0.1:engram.kafka.embedded.port (application.properties, the environment)")
         String bootstrap;
 
-        @picocli.CommandLine.Option(names = "--topic-prefix", description = "default ENGRAM_TOPIC_PREFIX, else engram.")
+        @picocli.CommandLine.Option(names = "--topic-prefix", description = "default the service's engram.topic-prefix (engram.)")
         String topicPrefix;
 
         @Override
         public Integer call() {
-            String servers = bootstrap != null ? bootstrap : KafkaClients.defaultBootstrap(System.getenv());
-            KafkaClients clients = new KafkaClients(servers, KafkaClients.passThrough(System.getenv().keySet(), System.getenv()::get), 10_000);
-            Topics topics = new Topics(topicPrefix != null ? topicPrefix : System.getenv().getOrDefault("ENGRAM_TOPIC_PREFIX", "engram."));
+            CommandSettings settings = CommandSettings.load();
+            KafkaClients clients = settings.kafkaClients(bootstrap);
+            String servers = clients.bootstrapServers();
+            Topics topics = settings.topics(topicPrefix);
             try {
                 Pulled pulled = pull(clients, topics, model, version, format);
                 write(out, pulled.artifact());

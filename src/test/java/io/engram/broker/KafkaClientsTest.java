@@ -23,12 +23,4 @@ class KafkaClientsTest {
                 "sasl.mechanism", "PLAIN",
                 "sasl.jaas.config", "jaas"));
     }
-
-    @Test
-    void commandLineTools_findTheBrokerTheServiceUses() {
-        assertThat(KafkaClients.defaultBootstrap(Map.of())).isEqualTo("127.0.0.1:9092");
-        assertThat(KafkaClients.defaultBootstrap(Map.of("ENGRAM_KAFKA_EMBEDDED_PORT", "58075"))).isEqualTo("127.0.0.1:58075");
-        assertThat(KafkaClients.defaultBootstrap(Map.of("ENGRAM_KAFKA_EMBEDDED_PORT", "58075", "ENGRAM_KAFKA_BOOTSTRAP_SERVERS", "k1:9093,k2:9093")))
-                .isEqualTo("k1:9093,k2:9093");
-    }
 }

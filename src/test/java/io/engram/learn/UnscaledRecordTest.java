@@ -3,12 +3,16 @@ package io.engram.learn;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.engram.bench.Bench;
-import io.engram.bench.FashionMnist;
 import io.engram.config.ConsolidationMethod;
 import io.engram.config.LearnerMethod;
 import io.engram.consolidate.Consolidators;
 import io.engram.consolidate.LabelMode;
+import io.engram.data.FashionMnist;
+import io.engram.data.ProtocolRunner;
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
 import java.io.IOException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -33,7 +37,7 @@ class UnscaledRecordTest {
 
     private static LearnerSettings defaults(LearnerSettings.Outliers outliers) {
         LearnerMethod mer = LearnerMethod.MER;
-        return Bench.settings(SPEC, mer, 5120, 1, null, 42)
+        return ProtocolRunner.settings(SPEC, mer, 5120, 1, null, 42)
                 .withConsolidation(new Consolidators.Settings(ConsolidationMethod.KFAC,
                         Consolidators.defaultLambda(ConsolidationMethod.KFAC, mer), 0.001, 0.9, LabelMode.SAMPLED, 1000, 59))
                 .withOutliers(outliers);

@@ -8,6 +8,8 @@ import io.engram.consolidate.KroneckerFactors;
 import io.engram.consolidate.KroneckerLaplace;
 import io.engram.consolidate.LabelMode;
 import io.engram.consolidate.Samples;
+import io.engram.data.FashionMnist;
+import io.engram.data.ProtocolRunner;
 import io.engram.evaluate.MetricsSink;
 import io.engram.ingest.Example;
 import io.engram.learn.Activation;
@@ -34,8 +36,30 @@ public final class Timings {
     private Timings() {
     }
 
-    public static void main(String[] args) throws Exception {
-        int repeats = args.length > 0 ? Integer.parseInt(args[0]) : 5;
+    @picocli.CommandLine.Command(name = "engram bench timings", mixinStandardHelpOptions = true,
+            description = "K-FAC consolidation and checkpoint write/restore times, medians of repeated runs.")
+    static final class Options implements java.util.concurrent.Callable<Integer> {
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @picocli.CommandLine.Option(names = "--repeats", defaultValue = "5", description = "timed runs of each (default: ${DEFAULT-VALUE})")
+        int repeats;
+
+        @Override
+        public Integer call() throws Exception {
+            if (repeats < 1) {
+                throw new picocli.CommandLine.ParameterException(spec.commandLine(), "--repeats must be at least 1, found " + repeats);
+            }
+            measure(repeats);
+            return 0;
+        }
+    }
+
+    public static void main(String[] args) {
+        io.engram.command.Commands.run(new Options(), args);
+    }
+
+    static void measure(int repeats) throws Exception {
         MlpSpec spec = new MlpSpec(784, List.of(100, 100), 10, Activation.RELU);
         FashionMnist data = FashionMnist.installed(FashionMnist.DEBIAN_PATH) ? FashionMnist.load(FashionMnist.DEBIAN_PATH)
                 : FashionMnist.synthetic(12_000, 1_000, 7);
@@ -79,7 +103,7 @@ public final class Timings {
         System.out.printf("K-FAC consolidation: factors %.0f ms + eigendecompositions %.0f ms (medians of %d)%n",
                 median(factors), median(eigen), repeats);
 
-        LearnerSettings settings = Bench.settings(spec, LearnerMethod.MER, 5120, 1, 10, 1)
+        LearnerSettings settings = ProtocolRunner.settings(spec, LearnerMethod.MER, 5120, 1, 10, 1)
                 .withConsolidation(new Consolidators.Settings(ConsolidationMethod.KFAC, 10, 0.001, 0.9, LabelMode.SAMPLED, 1000, 2));
         ContinualLearner learner = new ContinualLearner("m", settings, MetricsSink.NONE, VersionSink.NONE,
                 ContinualLearner.Listener.NONE, Clock.systemUTC());

@@ -1,12 +1,18 @@
-package io.engram.bench;
+package io.engram.data;
 
+import io.engram.config.ConsolidationMethod;
+import io.engram.config.LearnerMethod;
+import io.engram.consolidate.Consolidators;
+import io.engram.consolidate.LabelMode;
 import io.engram.evaluate.AccuracyMatrix;
 import io.engram.learn.Batch;
 import io.engram.learn.JvmMlp;
+import io.engram.learn.Kernel;
 import io.engram.learn.LearnerSettings;
+import io.engram.learn.MlpSpec;
+import io.engram.replay.ReplayPolicy;
 import java.io.PrintStream;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -32,6 +38,18 @@ public final class ProtocolRunner {
     public record Result(String label, Map<String, Object> hyperparameters, int examples, double trainSeconds,
             double examplesPerSecond, Map<String, Double> figures, List<List<Double>> matrix, List<Double> baseline,
             double evalSeconds, List<Double> consolidationSeconds, int refused) {
+    }
+
+    /**
+     * The protocol's learner settings: the method's defaults, a reservoir buffer of {@code buffer}
+     * examples, the JVM kernel, no consolidation.
+     */
+    public static LearnerSettings settings(MlpSpec spec, LearnerMethod method, int buffer, int batchSize, Integer replayBatch, long seed) {
+        return new LearnerSettings(spec, seed, method, LearnerSettings.defaultLearningRate(method), batchSize, buffer,
+                replayBatch != null ? replayBatch : LearnerSettings.defaultReplayBatch(method, buffer),
+                ReplayPolicy.RESERVOIR, 0.03f, 1.0f, 10, Kernel.JVM,
+                new Consolidators.Settings(ConsolidationMethod.NONE, 0, 0.001, 0.9, LabelMode.SAMPLED, 1000, seed + 17),
+                LearnerSettings.EvaluationSettings.DEFAULT);
     }
 
     public Result run(String label, LearnerSettings settings, int tasks, boolean evaluate) {
@@ -129,25 +147,5 @@ public final class ProtocolRunner {
             }
         }
         return correct / (double) n;
-    }
-
-    /** Results as plain maps for JSON. */
-    public static Map<String, Object> toJson(Result r) {
-        Map<String, Object> json = new LinkedHashMap<>();
-        json.put("label", r.label());
-        json.put("implementation", "engram");
-        json.put("hyperparameters", r.hyperparameters());
-        json.put("examples", r.examples());
-        json.put("train_seconds", r.trainSeconds());
-        json.put("examples_per_second", r.examplesPerSecond());
-        json.putAll(r.figures());
-        json.put("eval_seconds", r.evalSeconds());
-        json.put("consolidation_seconds", r.consolidationSeconds());
-        json.put("refused_as_outliers", r.refused());
-        if (r.matrix() != null) {
-            json.put("matrix", r.matrix());
-            json.put("baseline", r.baseline());
-        }
-        return json;
     }
 }

@@ -6,15 +6,19 @@ import io.engram.config.ConsolidationMethod;
 import io.engram.config.LearnerMethod;
 import io.engram.consolidate.Consolidators;
 import io.engram.consolidate.LabelMode;
+import io.engram.data.FashionMnist;
+import io.engram.data.PermutedStream;
+import io.engram.data.ProtocolRunner;
+import io.engram.data.RotatedStream;
+import io.engram.data.TaskStream;
 import io.engram.learn.Activation;
-import io.engram.learn.Kernel;
 import io.engram.learn.LearnerSettings;
 import io.engram.learn.MlpSpec;
-import io.engram.replay.ReplayPolicy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -42,7 +46,7 @@ public final class Bench {
             System.err.println("usage: bench protocol|throughput [--option value ...]");
             System.exit(2);
         }
-        Map<String, String> options = new HashMap<>(io.engram.command.Commands.options("engram bench " + args[0], List.of(
+        Map<String, String> options = new HashMap<>(BenchOptions.parse("engram bench " + args[0], List.of(
                 "tasks", "per-task", "eval-per-task", "seed", "data", "stream", "out", "methods", "buffers", "buffer", "base",
                 "repeats", "step-degrees", "er-buffer", "mer-buffer", "lambdas", "lambda", "label-mode", "samples", "damping",
                 "decay", "learning-rate", "replay-batch", "clip-norm", "spike-guard", "task-free", "every", "configs"),
@@ -84,26 +88,26 @@ public final class Bench {
                 for (String name : methods) {
                     LearnerMethod method = LearnerMethod.valueOf(name.toUpperCase());
                     for (int buffer : method == LearnerMethod.ONLINE ? List.of(buffers.get(0)) : buffers) {
-                        LearnerSettings settings = settings(spec, method, buffer, 1, null, seed).withOutliers(outliers);
+                        LearnerSettings settings = ProtocolRunner.settings(spec, method, buffer, 1, null, seed).withOutliers(outliers);
                         if (options.containsKey("learning-rate")) {
                             settings = settings.withLearningRate(Float.parseFloat(options.get("learning-rate")));
                         }
                         String label = name + (method == LearnerMethod.ONLINE ? "" : "/" + buffer);
-                        results.add(ProtocolRunner.toJson(runner.run(label, settings, tasks, true)));
+                        results.add(toJson(runner.run(label, settings, tasks, true)));
                     }
                 }
             }
             case "throughput" -> {
                 int repeats = Integer.parseInt(options.getOrDefault("repeats", "3"));
-                runner.run("warm-up", settings(spec, LearnerMethod.ER, 5120, 10, 10, seed), 1, false); // JIT warm-up, not recorded
-                runner.run("warm-up", settings(spec, LearnerMethod.MER, 5120, 1, 10, seed), 1, false);
+                runner.run("warm-up", ProtocolRunner.settings(spec, LearnerMethod.ER, 5120, 10, 10, seed), 1, false); // JIT warm-up, not recorded
+                runner.run("warm-up", ProtocolRunner.settings(spec, LearnerMethod.MER, 5120, 1, 10, seed), 1, false);
                 for (int rep = 0; rep < repeats; rep++) {
-                    results.add(ProtocolRunner.toJson(runner.run("online-b10",
-                            settings(spec, LearnerMethod.ONLINE, 5120, 10, null, seed).withOutliers(outliers), tasks, false)));
-                    results.add(ProtocolRunner.toJson(runner.run("er-b10-r10",
-                            settings(spec, LearnerMethod.ER, 5120, 10, 10, seed).withOutliers(outliers), tasks, false)));
-                    results.add(ProtocolRunner.toJson(runner.run("mer-5120-s10-k11",
-                            settings(spec, LearnerMethod.MER, 5120, 1, 10, seed).withOutliers(outliers), tasks, false)));
+                    results.add(toJson(runner.run("online-b10",
+                            ProtocolRunner.settings(spec, LearnerMethod.ONLINE, 5120, 10, null, seed).withOutliers(outliers), tasks, false)));
+                    results.add(toJson(runner.run("er-b10-r10",
+                            ProtocolRunner.settings(spec, LearnerMethod.ER, 5120, 10, 10, seed).withOutliers(outliers), tasks, false)));
+                    results.add(toJson(runner.run("mer-5120-s10-k11",
+                            ProtocolRunner.settings(spec, LearnerMethod.MER, 5120, 1, 10, seed).withOutliers(outliers), tasks, false)));
                 }
             }
             case "consolidation" -> {
@@ -118,9 +122,9 @@ public final class Bench {
                     String consolidation = parts.length > 1 ? parts[1] : base.equals(parts[0]) ? "none" : parts[0];
                     LearnerMethod method = LearnerMethod.valueOf(base.toUpperCase());
                     int buffer = method == LearnerMethod.ER ? erBuffer : method == LearnerMethod.MER ? merBuffer : erBuffer;
-                    LearnerSettings settings = settings(spec, method, buffer, 1, null, seed)
+                    LearnerSettings settings = ProtocolRunner.settings(spec, method, buffer, 1, null, seed)
                             .withConsolidation(consolidation(consolidation, options, seed, method)).withOutliers(outliers);
-                    results.add(ProtocolRunner.toJson(runner.run(config, settings, tasks, true)));
+                    results.add(toJson(runner.run(config, settings, tasks, true)));
                 }
             }
             case "sweep" -> {
@@ -131,10 +135,10 @@ public final class Bench {
                         LearnerMethod base = LearnerMethod.valueOf(options.getOrDefault("base", "online").toUpperCase());
                         int buffer = Integer.parseInt(options.getOrDefault("buffer", "500"));
                         Integer replay = options.containsKey("replay-batch") ? Integer.valueOf(options.get("replay-batch")) : null;
-                        LearnerSettings settings = settings(spec, base, buffer, 1, replay, seed)
+                        LearnerSettings settings = ProtocolRunner.settings(spec, base, buffer, 1, replay, seed)
                                 .withConsolidation(consolidation(name, o, seed, base)).withOutliers(outliers);
                         boolean taskFree = Boolean.parseBoolean(options.getOrDefault("task-free", "false"));
-                        results.add(ProtocolRunner.toJson(runner.run(base.name().toLowerCase() + "+" + name + " λ=" + lambda
+                        results.add(toJson(runner.run(base.name().toLowerCase() + "+" + name + " λ=" + lambda
                                 + (taskFree ? " task-free every " + options.getOrDefault("every", "0") : ""), settings, tasks, true, taskFree)));
                     }
                 }
@@ -165,12 +169,23 @@ public final class Bench {
                 Integer.parseInt(options.getOrDefault("samples", "1000")), seed + 17, Integer.parseInt(options.getOrDefault("every", "0")));
     }
 
-    /** Benchmark settings: the method's defaults of docs/algorithms.md, reservoir buffer, the JVM kernel, no consolidation. */
-    public static LearnerSettings settings(MlpSpec spec, LearnerMethod method, int buffer, int batchSize, Integer replayBatch, long seed) {
-        return new LearnerSettings(spec, seed, method, LearnerSettings.defaultLearningRate(method), batchSize, buffer,
-                replayBatch != null ? replayBatch : LearnerSettings.defaultReplayBatch(method, buffer),
-                ReplayPolicy.RESERVOIR, 0.03f, 1.0f, 10, Kernel.JVM,
-                new Consolidators.Settings(ConsolidationMethod.NONE, 0, 0.001, 0.9, LabelMode.SAMPLED, 1000, seed + 17),
-                LearnerSettings.EvaluationSettings.DEFAULT);
+    /** Results as plain maps for JSON. */
+    static Map<String, Object> toJson(ProtocolRunner.Result r) {
+        Map<String, Object> json = new LinkedHashMap<>();
+        json.put("label", r.label());
+        json.put("implementation", "engram");
+        json.put("hyperparameters", r.hyperparameters());
+        json.put("examples", r.examples());
+        json.put("train_seconds", r.trainSeconds());
+        json.put("examples_per_second", r.examplesPerSecond());
+        json.putAll(r.figures());
+        json.put("eval_seconds", r.evalSeconds());
+        json.put("consolidation_seconds", r.consolidationSeconds());
+        json.put("refused_as_outliers", r.refused());
+        if (r.matrix() != null) {
+            json.put("matrix", r.matrix());
+            json.put("baseline", r.baseline());
+        }
+        return json;
     }
 }

@@ -1,4 +1,4 @@
-package io.engram.bench;
+package io.engram.data;
 
 /** A benchmark stream of Fashion-MNIST tasks: which train images each task uses and how it transforms images. */
 public interface TaskStream {

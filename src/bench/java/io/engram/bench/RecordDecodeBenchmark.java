@@ -1,6 +1,8 @@
 package io.engram.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.engram.data.FashionMnist;
+import io.engram.data.PermutedStream;
 import io.engram.ingest.AvroRecords;
 import io.engram.ingest.Example;
 import io.engram.ingest.IngestRecord;

@@ -4,6 +4,7 @@ import io.engram.config.ConsolidationMethod;
 import io.engram.config.LearnerMethod;
 import io.engram.consolidate.Consolidators;
 import io.engram.consolidate.LabelMode;
+import io.engram.data.ProtocolRunner;
 import io.engram.evaluate.MetricsSink;
 import io.engram.ingest.Example;
 import io.engram.learn.Activation;
@@ -40,12 +41,12 @@ public final class Memory {
     }
 
     public static void main(String[] args) {
-        System.exit(new picocli.CommandLine(new Options()).execute(args));
+        io.engram.command.Commands.run(new Options(), args);
     }
 
     static void measure(int models) throws Exception {
         MlpSpec spec = new MlpSpec(784, List.of(100, 100), 10, Activation.RELU);
-        LearnerSettings settings = Bench.settings(spec, LearnerMethod.MER, 5120, 1, null, 1)
+        LearnerSettings settings = ProtocolRunner.settings(spec, LearnerMethod.MER, 5120, 1, null, 1)
                 .withConsolidation(new Consolidators.Settings(ConsolidationMethod.KFAC,
                         Consolidators.defaultLambda(ConsolidationMethod.KFAC, LearnerMethod.MER), 0.001, 0.9, LabelMode.SAMPLED, 1000, 2));
         settings = new LearnerSettings(settings.spec(), settings.seed(), settings.method(), settings.learningRate(), settings.batchSize(),

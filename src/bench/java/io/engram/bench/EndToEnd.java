@@ -4,6 +4,8 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.engram.broker.KafkaClients;
+import io.engram.data.FashionMnist;
+import io.engram.data.PermutedStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -16,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,7 +46,7 @@ public final class EndToEnd {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> o = io.engram.command.Commands.options("engram bench e2e", List.of("examples", "configs", "format", "out"), args);
+        Map<String, String> o = BenchOptions.parse("engram bench e2e", List.of("examples", "configs", "format", "out"), args);
         int examples = Integer.parseInt(o.getOrDefault("examples", "4000"));
         FashionMnist data = FashionMnist.installed(FashionMnist.DEBIAN_PATH) ? FashionMnist.load(FashionMnist.DEBIAN_PATH)
                 : FashionMnist.synthetic(20_000, 1_000, 7);

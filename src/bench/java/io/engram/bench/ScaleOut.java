@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.engram.broker.EmbeddedKafkaBroker;
 import io.engram.broker.KafkaClients;
+import io.engram.data.FashionMnist;
+import io.engram.data.PermutedStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -51,7 +53,7 @@ public final class ScaleOut {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> o = io.engram.command.Commands.options("engram bench scale-out", List.of("examples", "out"), args);
+        Map<String, String> o = BenchOptions.parse("engram bench scale-out", List.of("examples", "out"), args);
         int examples = Integer.parseInt(o.getOrDefault("examples", "6000"));
         FashionMnist data = FashionMnist.installed(FashionMnist.DEBIAN_PATH) ? FashionMnist.load(FashionMnist.DEBIAN_PATH)
                 : FashionMnist.synthetic(20_000, 1_000, 7);

@@ -40,7 +40,7 @@ public final class DeviceCheck {
     }
 
     public static void main(String[] args) {
-        System.exit(new picocli.CommandLine(new Options()).execute(args));
+        io.engram.command.Commands.run(new Options(), args);
     }
 
     static int check(boolean quick) {

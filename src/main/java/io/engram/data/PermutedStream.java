@@ -1,4 +1,4 @@
-package io.engram.bench;
+package io.engram.data;
 
 import java.io.DataOutputStream;
 import java.io.IOException;
