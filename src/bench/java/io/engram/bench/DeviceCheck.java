@@ -1,11 +1,11 @@
 package io.engram.bench;
 
-import io.engram.learn.Activation;
-import io.engram.learn.Batch;
-import io.engram.learn.JvmMlp;
-import io.engram.learn.MlpSpec;
-import io.engram.learn.Nd4jMlp;
-import io.engram.learn.Network;
+import io.engram.network.Activation;
+import io.engram.network.Batch;
+import io.engram.network.JvmMlp;
+import io.engram.network.MlpSpec;
+import io.engram.network.Nd4jMlp;
+import io.engram.network.Network;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

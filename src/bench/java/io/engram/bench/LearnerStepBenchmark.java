@@ -1,12 +1,12 @@
 package io.engram.bench;
 
-import io.engram.learn.Activation;
-import io.engram.learn.Batch;
-import io.engram.learn.Dl4jModels;
-import io.engram.learn.JvmMlp;
+import io.engram.network.Activation;
+import io.engram.network.Batch;
+import io.engram.network.Dl4jModels;
+import io.engram.network.JvmMlp;
 import io.engram.learn.MetaExperienceReplay;
-import io.engram.learn.MlpSpec;
-import io.engram.learn.Nd4jMlp;
+import io.engram.network.MlpSpec;
+import io.engram.network.Nd4jMlp;
 import io.engram.replay.ReplayPolicy;
 import io.engram.replay.ReservoirBuffer;
 import java.util.List;

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.engram.data.FashionMnist;
 import io.engram.data.PermutedStream;
 import io.engram.ingest.AvroRecords;
-import io.engram.ingest.Example;
+import io.engram.learn.Example;
 import io.engram.ingest.IngestRecord;
 import io.engram.ingest.RecordDecoder;
 import java.nio.charset.StandardCharsets;
@@ -77,8 +77,8 @@ public class RecordDecodeBenchmark {
             r++;
         }
         for (int i = 0; i < RECORDS; i++) {
-            if (!(decoder.decode(key, json[i], false) instanceof Example a) || !(decoder.decode(key, avro[i], true) instanceof Example b)
-                    || !java.util.Arrays.equals(a.x(), b.x())) {
+            if (!(decoder.decode(key, json[i], false) instanceof IngestRecord.Labelled a) || !(decoder.decode(key, avro[i], true) instanceof IngestRecord.Labelled b)
+                    || !java.util.Arrays.equals(a.example().x(), b.example().x())) {
                 throw new IllegalStateException("record " + i + " does not decode to the same example from JSON and Avro");
             }
         }

@@ -299,7 +299,7 @@ public interface EngramConfig {
 
         /** Activation of the hidden layers: {@code relu}, {@code tanh} or {@code sigmoid}. */
         @WithDefault("relu")
-        io.engram.learn.Activation activation();
+        io.engram.network.Activation activation();
 
         /** Seed of initialisation and of every sampling decision. */
         @WithDefault("42")
@@ -340,7 +340,7 @@ public interface EngramConfig {
 
         /** Network implementation: {@code auto} (ND4J on a GPU backend, else the JVM kernel), {@code jvm}, {@code nd4j}. */
         @WithDefault("auto")
-        io.engram.learn.Kernel kernel();
+        io.engram.network.Kernel kernel();
 
         /**
          * Tasks one model may have; a record naming a further task is dead-lettered as
@@ -410,7 +410,7 @@ public interface EngramConfig {
         /** Labels of the Fisher: {@code sampled} (true Fisher), {@code expected} (all classes by probability), {@code empirical}. */
         @WithName("label-mode")
         @WithDefault("sampled")
-        io.engram.consolidate.LabelMode labelMode();
+        io.engram.config.LabelMode labelMode();
 
         /** Examples of the ended task the Fisher is estimated on (its recent window, then its buffer share). */
         @WithDefault("1000")

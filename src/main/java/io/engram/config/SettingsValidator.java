@@ -217,7 +217,7 @@ public final class SettingsValidator {
      * 784-100-100-10 MER + K-FAC model it gives 81 MB; {@code ./engram bench memory} measured 72.8 MB.
      */
     public static long modelBytes(EngramConfig config) {
-        io.engram.learn.MlpSpec spec = spec(config);
+        io.engram.network.MlpSpec spec = spec(config);
         long row = (spec.inputSize() + 1L) * 4;
         long buffer = config.learner().replayCapacity() * row;
         long window = config.consolidation().samples() * row;
@@ -235,9 +235,9 @@ public final class SettingsValidator {
         return 16L * spec(config).parameterCount() + 64 * 1024;
     }
 
-    private static io.engram.learn.MlpSpec spec(EngramConfig config) {
+    private static io.engram.network.MlpSpec spec(EngramConfig config) {
         EngramConfig.Model model = config.model();
-        return new io.engram.learn.MlpSpec(model.inputSize(), model.hidden(), model.classes(), model.activation());
+        return new io.engram.network.MlpSpec(model.inputSize(), model.hidden(), model.classes(), model.activation());
     }
 
     private static void api(List<String> problems, EngramConfig.Api api) {

@@ -1,6 +1,6 @@
 package io.engram.consolidate;
 
-import io.engram.learn.Network;
+import io.engram.network.Network;
 import io.engram.state.Sections;
 import java.util.Map;
 

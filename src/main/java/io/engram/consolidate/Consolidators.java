@@ -1,9 +1,10 @@
 package io.engram.consolidate;
 
+import io.engram.config.LabelMode;
 import io.engram.config.ConsolidationMethod;
-import io.engram.learn.MlpSpec;
-import io.engram.learn.Network;
-import io.engram.learn.Prior;
+import io.engram.network.MlpSpec;
+import io.engram.network.Network;
+import io.engram.network.Prior;
 import io.engram.state.Binary;
 import io.engram.state.Sections;
 import java.util.LinkedHashMap;

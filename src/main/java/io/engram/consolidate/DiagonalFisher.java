@@ -1,8 +1,9 @@
 package io.engram.consolidate;
 
-import io.engram.learn.Batch;
-import io.engram.learn.JvmMlp;
-import io.engram.learn.MlpSpec;
+import io.engram.config.LabelMode;
+import io.engram.network.Batch;
+import io.engram.network.JvmMlp;
+import io.engram.network.MlpSpec;
 import java.util.SplittableRandom;
 
 /** F_i = E[(∂ log p(ŷ|x) / ∂θ_i)²], from per-example gradients. */

@@ -1,9 +1,10 @@
 package io.engram.consolidate;
 
-import io.engram.learn.Batch;
-import io.engram.learn.JvmMlp;
-import io.engram.learn.LinearAlgebra;
-import io.engram.learn.MlpSpec;
+import io.engram.config.LabelMode;
+import io.engram.network.Batch;
+import io.engram.network.JvmMlp;
+import io.engram.network.LinearAlgebra;
+import io.engram.network.MlpSpec;
 import java.util.SplittableRandom;
 
 /**

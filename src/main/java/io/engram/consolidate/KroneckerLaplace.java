@@ -1,6 +1,6 @@
 package io.engram.consolidate;
 
-import io.engram.learn.Prior;
+import io.engram.network.Prior;
 
 /**
  * The online structured Laplace prior of Ritter, Botev and Barber (2018): the precision adds up

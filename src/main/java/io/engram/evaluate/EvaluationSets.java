@@ -1,7 +1,7 @@
 package io.engram.evaluate;
 
-import io.engram.learn.Batch;
-import io.engram.learn.Network;
+import io.engram.network.Batch;
+import io.engram.network.Network;
 import io.engram.state.Binary;
 import io.engram.state.Sections;
 import java.io.IOException;

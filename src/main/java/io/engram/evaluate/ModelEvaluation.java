@@ -1,9 +1,9 @@
 package io.engram.evaluate;
 
-import io.engram.learn.Batch;
-import io.engram.learn.JvmMlp;
-import io.engram.learn.MlpSpec;
-import io.engram.learn.Network;
+import io.engram.network.Batch;
+import io.engram.network.JvmMlp;
+import io.engram.network.MlpSpec;
+import io.engram.network.Network;
 import io.engram.state.Sections;
 import java.time.Clock;
 import java.util.ArrayList;

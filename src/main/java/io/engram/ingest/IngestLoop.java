@@ -1,5 +1,6 @@
 package io.engram.ingest;
 
+import io.engram.learn.Example;
 import io.engram.broker.BrokerAccessException;
 import io.engram.learn.Learner;
 import io.engram.learn.LearnerRegistry;
@@ -677,7 +678,8 @@ public final class IngestLoop implements Runnable {
             Learner learner = learners.forModel(model);
             partition.models().add(model);
             Map<String, String> currentTask = partition.currentTasks();
-            if (decoded instanceof Example example) {
+            if (decoded instanceof IngestRecord.Labelled labelled) {
+                Example example = labelled.example();
                 if (example.split() == Example.Split.TRAIN) {
                     learner.checkTask(example.task()); // a task beyond the limit is refused before anything changes
                     String previous = currentTask.get(model);
@@ -726,7 +728,7 @@ public final class IngestLoop implements Runnable {
     }
 
     private static String idOf(IngestRecord record) {
-        return record instanceof Example example ? example.id() : null;
+        return record instanceof IngestRecord.Labelled labelled ? labelled.example().id() : null;
     }
 
     private void reject(ConsumerRecord<byte[], byte[]> record, Rejection rejection) {

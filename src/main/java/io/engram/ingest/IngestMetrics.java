@@ -1,5 +1,6 @@
 package io.engram.ingest;
 
+import io.engram.learn.Example;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;

@@ -1,5 +1,6 @@
 package io.engram.ingest;
 
+import io.engram.learn.Example;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.json.JsonReadFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -263,7 +264,7 @@ public final class RecordDecoder {
             }
             label = index;
         }
-        return new Example(model, task, x, label, split, id);
+        return new IngestRecord.Labelled(new Example(model, task, x, label, split, id));
     }
 
     /**

@@ -4,7 +4,6 @@ import io.engram.consolidate.Consolidator;
 import io.engram.evaluate.MetricsEvent;
 import io.engram.evaluate.MetricsSink;
 import io.engram.evaluate.ModelEvaluation;
-import io.engram.ingest.Example;
 import io.engram.state.Binary;
 import io.engram.state.Sections;
 import java.io.DataInputStream;

@@ -1,5 +1,7 @@
 package io.engram.learn;
 
+import io.engram.network.Batch;
+import io.engram.network.Network;
 import io.engram.replay.ReservoirBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;

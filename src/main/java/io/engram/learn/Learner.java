@@ -1,6 +1,5 @@
 package io.engram.learn;
 
-import io.engram.ingest.Example;
 
 /**
  * The learner of one model, fed by the ingest loop in stream order from a single thread.

@@ -1,5 +1,10 @@
 package io.engram.learn;
 
+import io.engram.network.JvmMlp;
+import io.engram.network.Kernel;
+import io.engram.network.MlpSpec;
+import io.engram.network.Nd4jMlp;
+import io.engram.network.Network;
 import io.engram.config.EngramConfig;
 import io.engram.consolidate.Consolidators;
 import io.engram.config.LearnerMethod;

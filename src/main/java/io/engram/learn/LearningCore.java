@@ -1,5 +1,6 @@
 package io.engram.learn;
 
+import io.engram.network.Network;
 import io.engram.consolidate.Consolidator;
 import io.engram.replay.ReservoirBuffer;
 import io.engram.state.Binary;

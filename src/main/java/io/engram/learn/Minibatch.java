@@ -1,5 +1,6 @@
 package io.engram.learn;
 
+import io.engram.network.Batch;
 import io.engram.state.Binary;
 import io.engram.state.Sections;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package io.engram.learn;
 
+import io.engram.network.MlpSpec;
 import java.util.List;
 import java.util.Map;
 

@@ -1,5 +1,6 @@
 package io.engram.learn;
 
+import io.engram.network.Network;
 /**
  * Refuses a train example that is far beyond the recent ones, before anything learns from it.
  *

@@ -1,5 +1,6 @@
 package io.engram.learn;
 
+import io.engram.network.Network;
 /**
  * An online learning method over a {@link Network} and, for replay methods, a rehearsal buffer.
  *

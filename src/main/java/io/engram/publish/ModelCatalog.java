@@ -1,9 +1,9 @@
 package io.engram.publish;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.engram.learn.Dl4jModels;
-import io.engram.learn.JvmMlp;
-import io.engram.learn.MlpSpec;
+import io.engram.network.Dl4jModels;
+import io.engram.network.JvmMlp;
+import io.engram.network.MlpSpec;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.util.ArrayList;

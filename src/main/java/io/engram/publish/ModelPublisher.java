@@ -6,7 +6,7 @@ import io.engram.broker.KafkaAccess;
 import io.engram.broker.Outbox;
 import io.engram.config.EngramConfig;
 import io.engram.evaluate.MetricsEvent;
-import io.engram.learn.Dl4jModels;
+import io.engram.network.Dl4jModels;
 import io.engram.learn.ModelSnapshot;
 import io.engram.learn.VersionSink;
 import jakarta.enterprise.context.ApplicationScoped;

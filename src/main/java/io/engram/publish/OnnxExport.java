@@ -1,8 +1,8 @@
 package io.engram.publish;
 
 import ai.onnx.proto.OnnxMl;
-import io.engram.learn.Activation;
-import io.engram.learn.MlpSpec;
+import io.engram.network.Activation;
+import io.engram.network.MlpSpec;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;

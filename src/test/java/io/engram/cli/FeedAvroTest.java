@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.engram.ingest.Control;
-import io.engram.ingest.Example;
+import io.engram.learn.Example;
 import io.engram.ingest.IngestRecord;
 import io.engram.ingest.RecordDecoder;
 import java.nio.charset.StandardCharsets;
@@ -23,8 +23,8 @@ class FeedAvroTest {
                 utf8("{\"type\":\"task_end\",\"task\":\"t\"}"));
         List<byte[]> avro = StreamProducer.toAvro(json);
         assertThat(avro).hasSize(2);
-        Example fromJson = (Example) DECODER.decode(null, json.get(0), false);
-        Example fromAvro = (Example) DECODER.decode(null, avro.get(0), true);
+        Example fromJson = ((IngestRecord.Labelled) DECODER.decode(null, json.get(0), false)).example();
+        Example fromAvro = ((IngestRecord.Labelled) DECODER.decode(null, avro.get(0), true)).example();
         assertThat(fromAvro.x()).containsExactly(fromJson.x());
         assertThat(List.of(fromAvro.task(), fromAvro.label(), fromAvro.split(), fromAvro.id()))
                 .isEqualTo(List.of(fromJson.task(), fromJson.label(), fromJson.split(), fromJson.id()));

@@ -1,15 +1,16 @@
 package io.engram.consolidate;
 
+import io.engram.config.LabelMode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import io.engram.config.ConsolidationMethod;
-import io.engram.learn.Batch;
-import io.engram.learn.JvmMlp;
-import io.engram.learn.MlpSpec;
-import io.engram.learn.Network;
-import io.engram.learn.Prior;
-import io.engram.learn.ReferenceMlp;
+import io.engram.network.Batch;
+import io.engram.network.JvmMlp;
+import io.engram.network.MlpSpec;
+import io.engram.network.Network;
+import io.engram.network.Prior;
+import io.engram.network.ReferenceMlp;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
 

@@ -1,12 +1,13 @@
 package io.engram.consolidate;
 
+import io.engram.config.LabelMode;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import io.engram.learn.Activation;
-import io.engram.learn.JvmMlp;
-import io.engram.learn.MlpSpec;
-import io.engram.learn.ReferenceMlp;
+import io.engram.network.Activation;
+import io.engram.network.JvmMlp;
+import io.engram.network.MlpSpec;
+import io.engram.network.ReferenceMlp;
 import java.util.List;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;

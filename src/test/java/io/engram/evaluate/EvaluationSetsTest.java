@@ -2,10 +2,10 @@ package io.engram.evaluate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.engram.learn.Activation;
-import io.engram.learn.Batch;
-import io.engram.learn.JvmMlp;
-import io.engram.learn.MlpSpec;
+import io.engram.network.Activation;
+import io.engram.network.Batch;
+import io.engram.network.JvmMlp;
+import io.engram.network.MlpSpec;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

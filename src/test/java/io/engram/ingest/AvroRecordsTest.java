@@ -1,5 +1,6 @@
 package io.engram.ingest;
 
+import io.engram.learn.Example;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -58,8 +59,9 @@ class AvroRecordsTest {
             IngestRecord j = fromJson("m1", record);
             IngestRecord a = fromAvro("m1", record);
             assertThat(j).as(record).isNotInstanceOf(Rejection.class);
-            if (j instanceof Example je) {
-                Example ae = (Example) a;
+            if (j instanceof IngestRecord.Labelled jeL) {
+                Example je = jeL.example();
+                Example ae = ((IngestRecord.Labelled) a).example();
                 assertThat(List.of(ae.model(), ae.task(), ae.label(), ae.split(), String.valueOf(ae.id())))
                         .as(record).isEqualTo(List.of(je.model(), je.task(), je.label(), je.split(), String.valueOf(je.id())));
                 assertThat(bits(ae.x())).as("x of %s, bit for bit", record).isEqualTo(bits(je.x()));
@@ -191,8 +193,9 @@ class AvroRecordsTest {
             for (IngestRecord r : List.of(WIRE.decode(key, wire(7, avro), false), WIRE_ID_7.decode(key, wire(7, avro), false),
                     WIRE.decode(key, wire(-1, avro), false), WIRE.decode(key, avro, true))) {
                 assertThat(r).as(record).isNotInstanceOf(Rejection.class);
-                if (headered instanceof Example he) {
-                    Example we = (Example) r;
+                if (headered instanceof IngestRecord.Labelled heL) {
+                Example he = heL.example();
+                    Example we = ((IngestRecord.Labelled) r).example();
                     assertThat(List.of(we.model(), we.task(), we.label(), we.split(), String.valueOf(we.id())))
                             .as(record).isEqualTo(List.of(he.model(), he.task(), he.label(), he.split(), String.valueOf(he.id())));
                     assertThat(bits(we.x())).as("x of %s, bit for bit", record).isEqualTo(bits(he.x()));
@@ -206,8 +209,9 @@ class AvroRecordsTest {
                 IngestRecord w = WIRE.decode(key, text.getBytes(StandardCharsets.UTF_8), false);
                 assertThat(w).as(text).isNotInstanceOf(Rejection.class);
                 assertThat(w.getClass()).as(text).isEqualTo(j.getClass());
-                if (j instanceof Example je) {
-                    assertThat(bits(((Example) w).x())).as(text).isEqualTo(bits(je.x()));
+                if (j instanceof IngestRecord.Labelled jeL) {
+                Example je = jeL.example();
+                    assertThat(bits(((IngestRecord.Labelled) w).example().x())).as(text).isEqualTo(bits(je.x()));
                 } else {
                     assertThat(w).as(text).isEqualTo(j);
                 }

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.engram.broker.KafkaAccess;
-import io.engram.learn.Dl4jModels;
+import io.engram.network.Dl4jModels;
 import io.engram.publish.Pull;
 import io.engram.support.Await;
 import io.engram.support.TestRecords;

@@ -1,5 +1,6 @@
 package io.engram.ingest;
 
+import io.engram.learn.Example;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
@@ -26,8 +27,8 @@ class RecordDecoderTest {
     @Test
     void shouldDecodeDenseTrainExample() {
         IngestRecord record = decode("m1", "{\"task\":\"perm-03\",\"x\":[0,0.5,1,-2],\"y\":2,\"id\":\"a\"}");
-        assertThat(record).isInstanceOf(Example.class);
-        Example example = (Example) record;
+        assertThat(record).isInstanceOf(IngestRecord.Labelled.class);
+        Example example = ((IngestRecord.Labelled) record).example();
         assertThat(example.model()).isEqualTo("m1");
         assertThat(example.task()).isEqualTo("perm-03");
         assertThat(example.x()).containsExactly(0f, 0.5f, 1f, -2f);
@@ -38,8 +39,8 @@ class RecordDecoderTest {
 
     @Test
     void shouldMapNamedFeaturesAndLabelName() {
-        Example example = (Example) decode(null,
-                "{\"type\":\"example\",\"task\":\"h\",\"features\":{\"score\":3,\"age\":0.25},\"label\":\"dog\",\"split\":\"eval\"}");
+        Example example = example(decode(null,
+                "{\"type\":\"example\",\"task\":\"h\",\"features\":{\"score\":3,\"age\":0.25},\"label\":\"dog\",\"split\":\"eval\"}"));
         assertThat(example.model()).isEqualTo(RecordDecoder.DEFAULT_MODEL);
         assertThat(example.x()).containsExactly(0.25f, 0f, 0f, 3f);
         assertThat(example.label()).isEqualTo(1);
@@ -137,7 +138,7 @@ class RecordDecoderTest {
             assertThat(((Rejection) record).reason()).as(key).isEqualTo(RejectReason.INVALID_MODEL_ID);
             assertThat(((Rejection) record).message()).as(key).contains("[A-Za-z0-9._-]").doesNotContain("\n");
         }
-        assertThat(decode("shop-7.eu_west", "{\"task\":\"t\",\"x\":[0,0,0,0],\"y\":1}")).isInstanceOf(Example.class);
+        assertThat(decode("shop-7.eu_west", "{\"task\":\"t\",\"x\":[0,0,0,0],\"y\":1}")).isInstanceOf(IngestRecord.Labelled.class);
     }
 
     @Test
@@ -150,6 +151,11 @@ class RecordDecoderTest {
         assertThat(((Rejection) bad).message()).contains("255").contains("index 2").contains("engram.ingest.input-max");
         IngestRecord named = ranged.decode(null, "{\"task\":\"t\",\"features\":{\"age\":-3},\"y\":1}".getBytes(StandardCharsets.UTF_8));
         assertThat(((Rejection) named).reason()).isEqualTo(RejectReason.OUT_OF_RANGE);
-        assertThat(ranged.decode(null, "{\"task\":\"t\",\"x\":[0,0.5,1,1],\"y\":1}".getBytes(StandardCharsets.UTF_8))).isInstanceOf(Example.class);
+        assertThat(ranged.decode(null, "{\"task\":\"t\",\"x\":[0,0.5,1,1],\"y\":1}".getBytes(StandardCharsets.UTF_8))).isInstanceOf(IngestRecord.Labelled.class);
+    }
+
+    private static Example example(IngestRecord record) {
+        assertThat(record).isInstanceOf(IngestRecord.Labelled.class);
+        return ((IngestRecord.Labelled) record).example();
     }
 }

@@ -8,7 +8,7 @@ import io.engram.broker.KafkaClients;
 import io.engram.broker.Outbox;
 import io.engram.broker.TopicSetup;
 import io.engram.broker.Topics;
-import io.engram.ingest.Example;
+import io.engram.learn.Example;
 import io.engram.learn.Learner;
 import io.engram.learn.LearnerRegistry;
 import io.engram.learn.LearnerStatus;

@@ -1,16 +1,18 @@
 package io.engram.learn;
 
+import io.engram.network.Activation;
+import io.engram.network.Kernel;
+import io.engram.network.MlpSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.engram.config.ConsolidationMethod;
 import io.engram.config.LearnerMethod;
 import io.engram.consolidate.Consolidators;
-import io.engram.consolidate.LabelMode;
+import io.engram.config.LabelMode;
 import io.engram.replay.ReplayPolicy;
 import io.engram.evaluate.MetricsEvent;
 import io.engram.evaluate.MetricsSink;
-import io.engram.ingest.Example;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;

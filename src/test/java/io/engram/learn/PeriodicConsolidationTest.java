@@ -1,5 +1,9 @@
 package io.engram.learn;
 
+import io.engram.network.Activation;
+import io.engram.network.JvmMlp;
+import io.engram.network.MlpSpec;
+import io.engram.network.Network;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.engram.consolidate.Consolidator;

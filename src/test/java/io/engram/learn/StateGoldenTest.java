@@ -1,11 +1,14 @@
 package io.engram.learn;
 
+import io.engram.network.Activation;
+import io.engram.network.Kernel;
+import io.engram.network.MlpSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.engram.config.ConsolidationMethod;
 import io.engram.config.LearnerMethod;
 import io.engram.consolidate.Consolidators;
-import io.engram.consolidate.LabelMode;
+import io.engram.config.LabelMode;
 import io.engram.replay.ReplayPolicy;
 import io.engram.state.StateFrames;
 import java.io.IOException;

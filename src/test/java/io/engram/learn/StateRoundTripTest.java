@@ -1,5 +1,8 @@
 package io.engram.learn;
 
+import io.engram.network.Activation;
+import io.engram.network.JvmMlp;
+import io.engram.network.MlpSpec;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

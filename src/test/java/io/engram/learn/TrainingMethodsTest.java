@@ -1,5 +1,12 @@
 package io.engram.learn;
 
+import io.engram.network.Activation;
+import io.engram.network.Batch;
+import io.engram.network.JvmMlp;
+import io.engram.network.Kernel;
+import io.engram.network.MlpSpec;
+import io.engram.network.Network;
+import io.engram.network.Prior;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
@@ -75,7 +82,7 @@ class TrainingMethodsTest {
         LearnerSettings settings = new LearnerSettings(spec, 3, io.engram.config.LearnerMethod.MER, 0.03f, 1, 100, 63,
                 ReplayPolicy.RESERVOIR, 0.03f, 1f, 4, Kernel.JVM,
                 new io.engram.consolidate.Consolidators.Settings(io.engram.config.ConsolidationMethod.KFAC, 1, 0.001, 0.9,
-                        io.engram.consolidate.LabelMode.SAMPLED, 50, 4),
+                        io.engram.config.LabelMode.SAMPLED, 50, 4),
                 LearnerSettings.EvaluationSettings.DEFAULT);
         LearningCore core = settings.build();
         assertThat(core.describe()).containsEntry("prior_step", "once per example");

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import ai.onnx.proto.OnnxMl;
-import io.engram.learn.Activation;
-import io.engram.learn.JvmMlp;
-import io.engram.learn.MlpSpec;
+import io.engram.network.Activation;
+import io.engram.network.JvmMlp;
+import io.engram.network.MlpSpec;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.util.HashMap;

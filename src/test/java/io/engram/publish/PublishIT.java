@@ -11,7 +11,7 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SchemaLocation;
 import com.networknt.schema.SpecVersion;
 import io.engram.broker.KafkaAccess;
-import io.engram.learn.Dl4jModels;
+import io.engram.network.Dl4jModels;
 import io.engram.support.Await;
 import io.engram.support.TestRecords;
 import io.quarkus.test.junit.QuarkusTest;

@@ -1,6 +1,6 @@
 package io.engram.support;
 
-import io.engram.ingest.Example;
+import io.engram.learn.Example;
 import io.engram.learn.Learner;
 import io.engram.learn.LearnerRegistry;
 import io.engram.learn.LearnerStatus;

@@ -1,4 +1,4 @@
-package io.engram.learn;
+package io.engram.network;
 
 /**
  * A softmax MLP classifier that trains in place. Two implementations compute the same thing:

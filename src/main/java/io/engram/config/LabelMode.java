@@ -1,4 +1,4 @@
-package io.engram.consolidate;
+package io.engram.config;
 
 /** Which labels the Fisher is taken over. */
 public enum LabelMode {

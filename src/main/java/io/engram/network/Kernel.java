@@ -1,4 +1,4 @@
-package io.engram.learn;
+package io.engram.network;
 
 /** Which implementation of the network trains: {@code auto}, {@code jvm} or {@code nd4j}. */
 public enum Kernel {

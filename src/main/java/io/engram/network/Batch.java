@@ -1,4 +1,4 @@
-package io.engram.learn;
+package io.engram.network;
 
 /**
  * A minibatch by reference: row n is {@code inputSize} floats of {@code array(n)} from

@@ -1,4 +1,7 @@
-package io.engram.learn;
+package io.engram;
+
+import io.engram.learn.ContinualLearners;
+import io.engram.learn.LearnerSettings;
 
 import io.engram.config.EngramConfig;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -6,7 +9,11 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.inject.Produces;
 import jakarta.inject.Singleton;
 
-/** The service's learners: one {@link ContinualLearner} per model, from the settings. */
+/**
+ * The service's learners, wired to where their versions and metrics go: one
+ * {@link io.engram.learn.ContinualLearner} per model, from the settings. Wiring lives here, above
+ * every stage, so {@code learn} never depends on {@code publish}.
+ */
 @ApplicationScoped
 public class Learners {
 

@@ -1,4 +1,4 @@
-package io.engram.learn;
+package io.engram.network;
 
 /**
  * A brute-force MLP in double precision, written from the definitions with no shared code: the

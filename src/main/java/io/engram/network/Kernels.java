@@ -1,4 +1,4 @@
-package io.engram.learn;
+package io.engram.network;
 
 /**
  * The inner loops of {@link JvmMlp}: dot products and axpy updates over float arrays, one row

@@ -1,4 +1,4 @@
-package io.engram.learn;
+package io.engram.network;
 
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationReLU;

@@ -1,4 +1,4 @@
-package io.engram.learn;
+package io.engram.network;
 
 /** Dense products the consolidation stage needs, on the same SIMD kernels as the network. */
 public final class LinearAlgebra {

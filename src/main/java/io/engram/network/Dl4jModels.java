@@ -1,4 +1,4 @@
-package io.engram.learn;
+package io.engram.network;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;

@@ -1,4 +1,4 @@
-package io.engram.learn;
+package io.engram.network;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;

@@ -1,5 +1,6 @@
-package io.engram.learn;
+package io.engram.network;
 
+import io.engram.network.Nd4jMlp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 

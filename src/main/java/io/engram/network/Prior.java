@@ -1,4 +1,4 @@
-package io.engram.learn;
+package io.engram.network;
 
 /**
  * A Laplace prior from earlier tasks: a quadratic penalty (λ/2)(θ − θ*)ᵀ Λ (θ − θ*) that every

@@ -1,4 +1,4 @@
-package io.engram.learn;
+package io.engram.network;
 
 /** {@link Kernels} in plain Java; the JIT vectorises the axpy loops, the dot products use four accumulators. */
 final class ScalarKernels implements Kernels {

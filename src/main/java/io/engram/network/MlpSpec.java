@@ -1,4 +1,4 @@
-package io.engram.learn;
+package io.engram.network;
 
 import java.util.List;
 
