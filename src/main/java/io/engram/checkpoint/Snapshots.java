@@ -119,19 +119,56 @@ public class Snapshots implements ModelState {
     private Restored restore(TopicPartition tp) {
         long start = System.nanoTime();
         TopicPartition state = statePartition(tp);
-        Read read = read(state, tp);
-        if (read.marker == null) {
+        java.util.Optional<SnapshotCache.Cached> cached = cache().marker(tp);
+        if (cached.isPresent()) {
+            // the tail of the state partition after the snapshot this instance wrote last: a newer marker wins
+            Read tail = read(state, tp, cached.get().offset());
+            boolean sameMarker = tail.markerOffset() == cached.get().offset() && java.util.Arrays.equals(tail.markerBytes(), cached.get().marker());
+            if (sameMarker || tail.markerOffset() > cached.get().offset()) {
+                Restored restored = restoreFrom(tp, state, tail, true, start);
+                if (restored != null) {
+                    return restored;
+                }
+            }
+            LOG.info("{}: the local snapshot cache does not match {}; reading it in full", tp, state);
+            cache().deleteMarker(tp);
+        }
+        Read read = read(state, tp, 0);
+        if (read.marker() == null) {
             markers.remove(tp);
             LOG.info("{}: no snapshot on {}; its models are rebuilt from the partition's beginning", tp, state);
             return Restored.REBUILD;
         }
+        Restored restored = restoreFrom(tp, state, read, false, start);
+        if (restored == null) {
+            // a snapshot that does not read back is never half-used: the partition's models are rebuilt from its beginning
+            entries(read.marker()).keySet().forEach(learners::remove);
+            markers.remove(tp);
+            return Restored.REBUILD;
+        }
+        return restored;
+    }
+
+    /** The models of a marker read back (from the read's chunks, or the local cache); null when any does not check out. */
+    private Restored restoreFrom(TopicPartition tp, TopicPartition state, Read read, boolean withCache, long start) {
         try {
-            long next = read.marker.get("next").asLong();
-            Map<String, Entry> entries = entries(read.marker);
+            long next = read.marker().get("next").asLong();
+            Map<String, Entry> entries = entries(read.marker());
             Map<String, String> tasks = new HashMap<>();
             long bytes = 0;
+            int fromCache = 0;
             for (Map.Entry<String, Entry> e : entries.entrySet()) {
-                byte[] state1 = assemble(e.getKey(), e.getValue(), read.chunks);
+                byte[] state1;
+                try {
+                    state1 = assemble(e.getKey(), e.getValue(), read.chunks());
+                } catch (IOException notInRead) {
+                    byte[] local = withCache ? cache().model(tp, e.getKey()) : null;
+                    if (local == null || local.length != e.getValue().bytes() || !Artifacts.sha256(local).equals(e.getValue().sha256())) {
+                        throw notInRead;
+                    }
+                    state1 = local;
+                    fromCache++;
+                }
                 bytes += state1.length;
                 String task = readModel(e.getKey(), e.getValue(), state1);
                 if (task != null) {
@@ -142,17 +179,24 @@ public class Snapshots implements ModelState {
             long nanos = System.nanoTime() - start;
             Timer.builder("engram.snapshot.restore").description("Time to restore one partition's models from engram.state")
                     .register(registry).record(Duration.ofNanos(nanos));
-            LOG.info("{}: restored {} model(s) {} from {} ({} bytes, reflecting offsets before {}) in {} ms", tp, entries.size(),
-                    entries.keySet(), state, bytes, next, nanos / 1_000_000);
+            LOG.info("{}: restored {} model(s) {} from {}{} ({} bytes, reflecting offsets before {}) in {} ms", tp, entries.size(),
+                    entries.keySet(), state, withCache ? " read from offset " + read.from() + " with " + fromCache + " model(s) from the local "
+                    + "cache" : "", bytes, next, nanos / 1_000_000);
             return Restored.at(next, entries.keySet(), tasks);
         } catch (IOException | RuntimeException e) {
-            // a snapshot that does not read back is never half-used: the partition's models are rebuilt from its beginning
-            LOG.error("{}: the snapshot on {} cannot be used ({}); rebuilding its models from the partition's beginning", tp, state,
-                    e.toString());
-            entries(read.marker).keySet().forEach(learners::remove);
-            markers.remove(tp);
-            return Restored.REBUILD;
+            LOG.error("{}: the snapshot on {} cannot be used ({})", tp, state, e.toString());
+            entries(read.marker()).keySet().forEach(learners::remove);
+            return null;
         }
+    }
+
+    private SnapshotCache cache;
+
+    private synchronized SnapshotCache cache() {
+        if (cache == null) {
+            cache = new SnapshotCache(java.nio.file.Path.of(config.dataDir(), "state"));
+        }
+        return cache;
     }
 
     @Override
@@ -200,6 +244,7 @@ public class Snapshots implements ModelState {
         Map<String, Entry> entries = new LinkedHashMap<>();
         String id = tp.partition() + "-" + partition.next() + "-" + Long.toHexString(System.nanoTime());
         long written = 0;
+        Map<String, byte[]> changedBytes = new HashMap<>();
         int chunkBytes = config.checkpoint().chunkBytes();
         for (String model : partition.models()) {
             Map<String, ContinualLearner> all = learners.all();
@@ -224,6 +269,7 @@ public class Snapshots implements ModelState {
                 outbox.send(new ProducerRecord<>(state.topic(), state.partition(), utf8(model + "/" + i), null)); // a shorter snapshot
             }
             entries.put(model, new Entry(id, bytes.length, chunks, Artifacts.sha256(bytes), publisher.lastVersion(model)));
+            changedBytes.put(model, bytes);
             written += bytes.length;
         }
         for (Map.Entry<String, Entry> gone : last.entrySet()) {
@@ -248,11 +294,25 @@ public class Snapshots implements ModelState {
             m.put("sha256", e.sha256());
             m.put("version", e.version());
         });
+        byte[] markerBytes;
         try {
-            outbox.send(new ProducerRecord<>(state.topic(), state.partition(), utf8(markerKey(tp)), json.writeValueAsBytes(marker)));
+            markerBytes = json.writeValueAsBytes(marker);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        java.util.concurrent.Future<org.apache.kafka.clients.producer.RecordMetadata> sent =
+                outbox.send(new ProducerRecord<>(state.topic(), state.partition(), utf8(markerKey(tp)), markerBytes));
+        Set<String> listed = Set.copyOf(entries.keySet());
+        outbox.afterCommit(() -> { // the local copy is never ahead of Kafka
+            try {
+                org.apache.kafka.clients.producer.RecordMetadata at = sent.get();
+                if (at != null && at.hasOffset()) {
+                    cache().written(tp, at.offset(), markerBytes, changedBytes, listed);
+                }
+            } catch (Exception e) {
+                LOG.debug("{}: local snapshot cache not updated: {}", tp, e.toString());
+            }
+        });
         markers.put(tp, entries);
         partition.snapshotTaken();
         long nanos = System.nanoTime() - start;
@@ -334,17 +394,23 @@ public class Snapshots implements ModelState {
     private record Chunk(String snapshot, byte[] bytes) {
     }
 
-    private record Read(JsonNode marker, Map<String, Chunk> chunks) {
+    /** What a read of the state partition from offset {@code from} found: the newest marker of the partition (and where), and chunks. */
+    private record Read(JsonNode marker, byte[] markerBytes, long markerOffset, long from, Map<String, Chunk> chunks) {
     }
 
-    /** Reads a state partition to its end: the newest marker of {@code tp} and the newest chunk of each key. */
-    private Read read(TopicPartition state, TopicPartition tp) {
+    /** Reads a state partition from {@code from} to its end: the newest marker of {@code tp} and the newest chunk of each key. */
+    private Read read(TopicPartition state, TopicPartition tp, long from) {
         String markerKey = markerKey(tp);
         byte[] marker = null;
+        long markerOffset = -1;
         Map<String, Chunk> chunks = new HashMap<>();
         try (KafkaConsumer<byte[], byte[]> consumer = kafka.clients().consumer("engram-state-reader", "engram-state-reader")) {
             consumer.assign(java.util.List.of(state));
-            consumer.seekToBeginning(java.util.List.of(state));
+            if (from > 0) {
+                consumer.seek(state, from); // below the log start, the consumer starts at the beginning
+            } else {
+                consumer.seekToBeginning(java.util.List.of(state));
+            }
             long end = consumer.endOffsets(java.util.List.of(state)).get(state);
             long deadline = System.nanoTime() + Duration.ofMinutes(5).toNanos();
             while (consumer.position(state) < end) {
@@ -358,6 +424,7 @@ public class Snapshots implements ModelState {
                     String key = new String(r.key(), StandardCharsets.UTF_8);
                     if (key.equals(markerKey)) {
                         marker = r.value();
+                        markerOffset = r.offset();
                     } else if (key.indexOf('/') > 0) {
                         if (r.value() == null) {
                             chunks.remove(key);
@@ -370,13 +437,13 @@ public class Snapshots implements ModelState {
             }
         }
         if (marker == null) {
-            return new Read(null, chunks);
+            return new Read(null, null, -1, from, chunks);
         }
         try {
-            return new Read(json.readTree(marker), chunks);
+            return new Read(json.readTree(marker), marker, markerOffset, from, chunks);
         } catch (IOException e) {
             LOG.error("{}: the marker on {} is not JSON ({}); rebuilding from the partition's beginning", tp, state, e.toString());
-            return new Read(null, chunks);
+            return new Read(null, null, -1, from, chunks);
         }
     }
 

@@ -143,7 +143,9 @@ class CrashRecoveryIT {
             third.awaitReady(Duration.ofSeconds(90));
             TestRecords.produce(clients, "engram.examples", MODEL, partC);
             JsonNode last = runToEnd(third, clients);
-            assertThat(third.output()).contains("restored 1 model(s)");
+            assertThat(third.output()).contains("restored 1 model(s)")
+                    .as("the same data dir: the state partition is read from the cached marker on, not from its beginning")
+                    .contains("model(s) from the local cache");
 
             Map<String, byte[]> versions = manifests(clients);
             assertThat(triggers(versions)).as("every task end answered once, in order, by versions 1..n without gap")

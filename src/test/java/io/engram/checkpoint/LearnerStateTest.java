@@ -86,48 +86,6 @@ class LearnerStateTest {
         assertThat(again.toByteArray()).isEqualTo(bytes.toByteArray());
     }
 
-    /** A learner's state goes through a checkpoint file of the current format and back, byte for byte. */
-    @Test
-    void learnerState_throughACheckpointFile_readsBackWhole() throws Exception {
-        LearnerSettings settings = settings(LearnerMethod.MER, ConsolidationMethod.KFAC, 1);
-        ContinualLearner original = learner(settings);
-        feed(original, 3, 301);
-        Path file = new CheckpointStore(Files.createTempDirectory("learner-state"), 2).write(out -> {
-            out.writeUTF("m");
-            original.writeState(out);
-        });
-        CheckpointStore.Loaded loaded = CheckpointStore.read(file);
-        assertThat(loaded.formatVersion()).isEqualTo(CheckpointStore.FORMAT_VERSION);
-        ContinualLearner restored = learner(settings);
-        try (DataInputStream in = loaded.stream()) {
-            assertThat(in.readUTF()).isEqualTo("m");
-            restored.readState(in, 1);
-            assertThat(in.read()).as("the whole payload is read, nothing more").isEqualTo(-1);
-        }
-        java.io.ByteArrayOutputStream again = new java.io.ByteArrayOutputStream();
-        DataOutputStream out = new DataOutputStream(again);
-        out.writeUTF("m");
-        restored.writeState(out);
-        assertThat(again.toByteArray()).isEqualTo(loaded.payload());
-    }
-
-    /**
-     * Checkpoints of formats 1 and 2 (one layout for the whole state, from the release before
-     * sectioned state; src/test/resources/checkpoints/learner-v1.bin and -v2.bin) are refused with a
-     * message saying what happens instead, and the store skips them: the service starts fresh.
-     */
-    @ParameterizedTest
-    @CsvSource({"learner-v1.bin, 1", "learner-v2.bin, 2"})
-    void checkpointOfAnEarlierFormat_isRefused_andTheStoreStartsFresh(String name, int format) throws Exception {
-        Path old = Path.of("src/test/resources/checkpoints", name);
-        assertThatThrownBy(() -> CheckpointStore.read(old)).isInstanceOf(java.io.IOException.class)
-                .hasMessageContaining("format " + format + " predates sectioned model state (format " + CheckpointStore.FORMAT_VERSION + ")")
-                .hasMessageContaining("starts fresh and replays the topic from its beginning");
-        Path folder = Files.createTempDirectory("old-checkpoints");
-        Files.copy(old, folder.resolve("checkpoint-00000000000000000001.bin"));
-        assertThat(new CheckpointStore(folder, 2).newest()).isEmpty();
-    }
-
     /** A payload that is not a sectioned state (as a format-2 payload would be) is refused by the learner itself. */
     @Test
     void payloadOfAnEarlierFormat_isRefusedByTheLearner_withAMessageSayingSo() throws Exception {
