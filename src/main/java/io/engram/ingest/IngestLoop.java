@@ -290,7 +290,7 @@ public final class IngestLoop implements Runnable {
         if (!pendingTakeOver.isEmpty()) {
             takeOverPending(); // may throw while the broker is away or a dead instance's transaction is open; tried again
         }
-        ConsumerRecords<byte[], byte[]> records = consumer.poll(settings.pollTimeout());
+        Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> records = balanced(consumer.poll(settings.pollTimeout()));
         if (loopState != State.RUNNING) {
             LOG.info("Ingest running on {} ({} partitions assigned)", topic, consumer.assignment().size());
             loopState = State.RUNNING;
@@ -298,7 +298,7 @@ public final class IngestLoop implements Runnable {
         }
         List<OwnedPartition> busy = new ArrayList<>();
         for (OwnedPartition partition : owned.values()) {
-            if (!records.records(partition.topicPartition()).isEmpty() || versionsDue(partition)) {
+            if (records.containsKey(partition.topicPartition()) || versionsDue(partition)) {
                 busy.add(partition);
             }
         }
@@ -308,7 +308,7 @@ public final class IngestLoop implements Runnable {
             try {
                 List<Future<Slice>> futures = new ArrayList<>();
                 for (OwnedPartition partition : busy) {
-                    List<ConsumerRecord<byte[], byte[]>> mine = records.records(partition.topicPartition());
+                    List<ConsumerRecord<byte[], byte[]>> mine = records.getOrDefault(partition.topicPartition(), List.of());
                     futures.add(workers.submit(() -> handleSlice(partition, mine, deadline)));
                 }
                 List<Slice> slices = new ArrayList<>();
@@ -346,6 +346,47 @@ public final class IngestLoop implements Runnable {
             afterBatch.run();
         }
         updateLag();
+    }
+
+    /**
+     * The poll's records by partition, topped up so the workers have work in parallel: the consumer
+     * hands out one partition's fetched records before the next one's, so a backlog would come as
+     * batches of one partition at a time. When partitions this instance owns are behind but absent
+     * from the poll, the ones present are paused for one more poll that returns only the others'
+     * fetched records (if any arrived), then resumed.
+     */
+    private Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> balanced(ConsumerRecords<byte[], byte[]> polled) {
+        Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> out = new HashMap<>();
+        for (TopicPartition tp : polled.partitions()) {
+            out.put(tp, new ArrayList<>(polled.records(tp)));
+        }
+        if (out.isEmpty() || owned.size() < 2 || settings.workerThreads() < 2) {
+            return out;
+        }
+        boolean othersBehind = false;
+        for (TopicPartition tp : owned.keySet()) {
+            if (!out.containsKey(tp) && !pendingTakeOver.contains(tp)) {
+                OptionalLong lag = consumer.currentLag(tp);
+                othersBehind |= lag.isPresent() && lag.getAsLong() > 0;
+            }
+        }
+        if (!othersBehind) {
+            return out;
+        }
+        Set<TopicPartition> got = new HashSet<>(out.keySet());
+        got.retainAll(consumer.assignment());
+        consumer.pause(got);
+        try {
+            ConsumerRecords<byte[], byte[]> more = consumer.poll(Duration.ZERO);
+            for (TopicPartition tp : more.partitions()) {
+                out.computeIfAbsent(tp, k -> new ArrayList<>()).addAll(more.records(tp));
+            }
+        } finally {
+            got.retainAll(consumer.assignment()); // a rebalance inside that poll may have taken some
+            got.removeAll(pendingTakeOver);
+            consumer.resume(got);
+        }
+        return out;
     }
 
     /** A partition's share of a batch, on a worker thread: its records in order, then its versions and snapshot. */
@@ -399,12 +440,13 @@ public final class IngestLoop implements Runnable {
     }
 
     /** Seeks each partition with records the batch did not reach back to its first such record. */
-    private void seekToUnhandled(ConsumerRecords<byte[], byte[]> records, Map<TopicPartition, OffsetAndMetadata> next) {
-        for (TopicPartition tp : records.partitions()) {
+    private void seekToUnhandled(Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> records,
+            Map<TopicPartition, OffsetAndMetadata> next) {
+        for (TopicPartition tp : records.keySet()) {
             if (!owned.containsKey(tp)) {
                 continue; // revoked during the poll: the new owner reads from the committed offset
             }
-            List<ConsumerRecord<byte[], byte[]>> polled = records.records(tp);
+            List<ConsumerRecord<byte[], byte[]>> polled = records.get(tp);
             OffsetAndMetadata handledTo = next.get(tp);
             long firstUnhandled = handledTo == null ? polled.get(0).offset() : handledTo.offset();
             if (firstUnhandled <= polled.get(polled.size() - 1).offset()) {
