@@ -261,5 +261,13 @@ class ScaleOutIT {
         List<String> all = new ArrayList<>(ownedModels(a));
         all.addAll(ownedModels(c));
         assertThat(all).containsExactlyInAnyOrderElementsOf(models);
+        // HTTP and the dashboard of either instance list every model and its newest version, learned here or not
+        for (ServiceProcess p : List.of(a, c)) {
+            Await.until(Duration.ofSeconds(60), "instance " + p.httpPort() + " lists every model at version 3", () -> {
+                String listing = p.get("/api/models").body();
+                return models.stream().allMatch(m -> p.get("/api/models/" + m + "/versions/3").code() == 200
+                        && listing.contains("\"" + m + "\""));
+            }, () -> p.get("/api/models").body());
+        }
     }
 }
