@@ -7,7 +7,7 @@ package io.engram.network;
  * {@link VectorKernels} (the incubating Vector API, SIMD of the machine's widest width), chosen
  * by {@link #best()}.
  */
-interface Kernels {
+public interface Kernels {
 
     /** Σ a[ao+i] b[bo+i], i < n. */
     float dot(float[] a, int ao, float[] b, int bo, int n);
