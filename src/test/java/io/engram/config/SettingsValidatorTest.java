@@ -44,6 +44,18 @@ class SettingsValidatorTest {
     }
 
     @Test
+    void ncl_needsDampingInTheUnitInterval_andTakesItsOwnDefaultLambda() {
+        assertThat(SettingsValidator.problems(config(Map.of("engram.consolidation.method", "ncl")))).isEmpty();
+        assertThat(io.engram.learn.LearnerSettings.from(config(Map.of("engram.consolidation.method", "ncl"))).consolidation().lambda())
+                .isEqualTo(io.engram.consolidate.Consolidators.defaultLambda(ConsolidationMethod.NCL, LearnerMethod.MER));
+        for (String damping : new String[] {"0", "1.5"}) {
+            assertThat(SettingsValidator.problems(config(Map.of("engram.consolidation.method", "ncl", "engram.consolidation.damping", damping))))
+                    .singleElement().asString().contains("engram.consolidation.damping=" + Double.parseDouble(damping)).contains("(0, 1]");
+        }
+        assertThat(SettingsValidator.problems(config(Map.of("engram.consolidation.damping", "0")))).as("kfac allows no damping").isEmpty();
+    }
+
+    @Test
     void hyphenatedMethodNames_areAccepted() {
         assertThat(config(Map.of("engram.consolidation.method", "online-ewc")).consolidation().method())
                 .isEqualTo(ConsolidationMethod.ONLINE_EWC);
