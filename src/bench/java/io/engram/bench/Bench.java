@@ -118,7 +118,7 @@ public final class Bench {
                         "online,ewc,online-ewc,kfac,er,mer,mer+kfac").split(","));
                 for (String config : configs) {
                     String[] parts = config.split("\\+");
-                    String base = parts[0].equals("ewc") || parts[0].equals("online-ewc") || parts[0].equals("kfac") ? "online" : parts[0];
+                    String base = List.of("ewc", "online-ewc", "kfac", "ncl").contains(parts[0]) ? "online" : parts[0];
                     String consolidation = parts.length > 1 ? parts[1] : base.equals(parts[0]) ? "none" : parts[0];
                     LearnerMethod method = LearnerMethod.valueOf(base.toUpperCase());
                     int buffer = method == LearnerMethod.ER ? erBuffer : method == LearnerMethod.MER ? merBuffer : erBuffer;
