@@ -163,7 +163,7 @@ public final class Bench {
         ConsolidationMethod method = ConsolidationMethod.valueOf(name.toUpperCase().replace('-', '_'));
         double lambda = options.containsKey("lambda") ? Double.parseDouble(options.get("lambda"))
                 : Consolidators.defaultLambda(method, base);
-        return new Consolidators.Settings(method, lambda, Double.parseDouble(options.getOrDefault("damping", "0.001")),
+        return new Consolidators.Settings(method, lambda, options.containsKey("damping") ? Double.parseDouble(options.get("damping")) : Consolidators.defaultDamping(method),
                 Double.parseDouble(options.getOrDefault("decay", "0.9")),
                 LabelMode.valueOf(options.getOrDefault("label-mode", "sampled").toUpperCase()),
                 Integer.parseInt(options.getOrDefault("samples", "1000")), seed + 17, Integer.parseInt(options.getOrDefault("every", "0")));

@@ -59,6 +59,17 @@ public final class Consolidators {
      */
     static final double NCL_LAMBDA = 10;
 
+    /**
+     * The damping δ when none is set: 0.001 for the K-FAC factors' Tikhonov damping; NCL's
+     * preconditioner (λ Λ + δ I)⁻¹ 0.1 (validated with its λ, BENCHMARKS.md: its step depends on λ / δ, and a
+     * larger δ at the same ratio pulls harder to the anchor).
+     */
+    public static double defaultDamping(ConsolidationMethod method) {
+        return method == ConsolidationMethod.NCL ? NCL_DAMPING : 0.001;
+    }
+
+    static final double NCL_DAMPING = 0.1;
+
     public static Consolidator create(MlpSpec spec, Settings settings) {
         return switch (settings.method()) {
             case NONE -> new None();
