@@ -118,7 +118,7 @@ public final class Bench {
                         "online,ewc,online-ewc,kfac,er,mer,mer+kfac").split(","));
                 for (String config : configs) {
                     String[] parts = config.split("\\+");
-                    String base = parts[0].equals("ewc") || parts[0].equals("online-ewc") || parts[0].equals("kfac") ? "online" : parts[0];
+                    String base = List.of("ewc", "online-ewc", "kfac", "ncl").contains(parts[0]) ? "online" : parts[0];
                     String consolidation = parts.length > 1 ? parts[1] : base.equals(parts[0]) ? "none" : parts[0];
                     LearnerMethod method = LearnerMethod.valueOf(base.toUpperCase());
                     int buffer = method == LearnerMethod.ER ? erBuffer : method == LearnerMethod.MER ? merBuffer : erBuffer;
@@ -163,7 +163,7 @@ public final class Bench {
         ConsolidationMethod method = ConsolidationMethod.valueOf(name.toUpperCase().replace('-', '_'));
         double lambda = options.containsKey("lambda") ? Double.parseDouble(options.get("lambda"))
                 : Consolidators.defaultLambda(method, base);
-        return new Consolidators.Settings(method, lambda, Double.parseDouble(options.getOrDefault("damping", "0.001")),
+        return new Consolidators.Settings(method, lambda, options.containsKey("damping") ? Double.parseDouble(options.get("damping")) : Consolidators.defaultDamping(method),
                 Double.parseDouble(options.getOrDefault("decay", "0.9")),
                 LabelMode.valueOf(options.getOrDefault("label-mode", "sampled").toUpperCase()),
                 Integer.parseInt(options.getOrDefault("samples", "1000")), seed + 17, Integer.parseInt(options.getOrDefault("every", "0")));

@@ -392,16 +392,18 @@ public interface EngramConfig {
     }
 
     interface Consolidation {
-        /** {@code none}, {@code ewc}, {@code online-ewc} or {@code kfac}. */
+        /** {@code none}, {@code ewc}, {@code online-ewc}, {@code kfac} or {@code ncl}. */
         @WithDefault("kfac")
         ConsolidationMethod method();
 
         /** Penalty strength λ; unset takes the method's tuned default (BENCHMARKS.md). */
         OptionalDouble lambda();
 
-        /** Tikhonov damping δ of the K-FAC factors, split between A and G by the π rule. */
-        @WithDefault("0.001")
-        double damping();
+        /**
+         * Tikhonov damping δ of the K-FAC factors, split between A and G by the π rule; for NCL the
+         * preconditioner's δ in (λ Λ + δ I)⁻¹. Unset takes the method's default (0.001; NCL 0.1).
+         */
+        OptionalDouble damping();
 
         /** Online EWC's decay γ of the accumulated Fisher. */
         @WithDefault("0.9")

@@ -106,9 +106,17 @@ public final class SettingsValidator {
             }
         });
 
-        if (!(config.consolidation().damping() >= 0) || !Double.isFinite(config.consolidation().damping())) {
-            problems.add(message("engram.consolidation.damping", config.consolidation().damping(), "a finite number >= 0"));
-        }
+        config.consolidation().damping().ifPresent(damping -> {
+            if (config.consolidation().method() == ConsolidationMethod.NCL) {
+                // NCL divides by λ c + δ (c may be 0) and pulls by at most η δ a step
+                if (!(damping > 0 && damping <= 1)) {
+                    problems.add(message("engram.consolidation.damping", damping,
+                            "a number in (0, 1] with engram.consolidation.method=ncl (its preconditioner is (λ Λ + δ I)⁻¹)"));
+                }
+            } else if (!(damping >= 0) || !Double.isFinite(damping)) {
+                problems.add(message("engram.consolidation.damping", damping, "a finite number >= 0"));
+            }
+        });
         unitInterval(problems, "engram.consolidation.decay", config.consolidation().decay());
         range(problems, "engram.consolidation.samples", config.consolidation().samples(), 1, 1_000_000, "1 to 1000000");
         range(problems, "engram.consolidation.every-examples", config.consolidation().everyExamples(), 0,

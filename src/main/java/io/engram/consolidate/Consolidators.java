@@ -11,7 +11,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 
-/** The consolidation methods: none, diagonal EWC, online EWC, K-FAC. */
+/** The consolidation methods: none, diagonal EWC, online EWC, K-FAC, NCL. */
 public final class Consolidators {
 
     private Consolidators() {
@@ -42,6 +42,7 @@ public final class Consolidators {
             case NONE -> 0;
             case EWC, ONLINE_EWC -> 1_000;
             case KFAC -> learner == io.engram.config.LearnerMethod.MER ? 1 : 10;
+            case NCL -> NCL_LAMBDA;
         };
     }
 
@@ -50,10 +51,30 @@ public final class Consolidators {
         return defaultLambda(method, io.engram.config.LearnerMethod.ONLINE);
     }
 
+    /**
+     * NCL's λ when none is set. Its fixed point is the K-FAC penalty's, but its step in a direction
+     * of prior curvature c is δ / (λ c + δ) of SGD's: λ / δ sets how far the prior's directions are
+     * slowed, δ how hard they are pulled back. Validated with {@link #NCL_DAMPING} on the K-FAC
+     * defaults' validation streams (rotated 30°, seed 2, online SGD; BENCHMARKS.md), the same λ
+     * for every learner: not validated under MER.
+     */
+    static final double NCL_LAMBDA = 100;
+
+    /**
+     * The damping δ when none is set: 0.001 for the K-FAC factors' Tikhonov damping; NCL's
+     * preconditioner (λ Λ + δ I)⁻¹ 0.1 (validated with its λ, BENCHMARKS.md: its step depends on λ / δ, and a
+     * larger δ at the same ratio pulls harder to the anchor).
+     */
+    public static double defaultDamping(ConsolidationMethod method) {
+        return method == ConsolidationMethod.NCL ? NCL_DAMPING : 0.001;
+    }
+
+    static final double NCL_DAMPING = 0.1;
+
     public static Consolidator create(MlpSpec spec, Settings settings) {
         return switch (settings.method()) {
             case NONE -> new None();
-            case KFAC -> new Kfac(spec, settings);
+            case KFAC, NCL -> new Kfac(spec, settings);
             case EWC, ONLINE_EWC -> new Ewc(spec, settings);
         };
     }
@@ -79,9 +100,14 @@ public final class Consolidators {
         }
     }
 
+    /**
+     * K-FAC (the Kronecker prior as a penalty) and NCL (the same prior, undamped, also as the step's
+     * preconditioner with δ = the damping setting; {@link Prior.Natural}).
+     */
     static final class Kfac implements Consolidator {
-        /** The name of its state section. */
+        /** The name of its state section; NCL's is {@link #NCL_SECTION}, of the same layout. */
         static final String SECTION = "prior-kfac";
+        static final String NCL_SECTION = "prior-ncl";
         /**
          * The layout of its state section, {@link KroneckerLaplace#writeTo} then the anchor; a change
          * to either bumps it (docs/state-format.md).
@@ -91,11 +117,22 @@ public final class Consolidators {
         private final Settings settings;
         private final KroneckerLaplace laplace;
         private final SplittableRandom random;
+        private final boolean natural;
         private float[] anchor;
+
+        private String section() {
+            return natural ? NCL_SECTION : SECTION;
+        }
+
+        /** The prior the network applies: the damped penalty, or NCL's undamped prior with δ for the preconditioner. */
+        private Prior prior() {
+            Prior.Kronecker k = laplace.prior();
+            return natural ? new Prior.Natural(k.lambda(), (float) settings.damping(), k.layers()) : k;
+        }
 
         @Override
         public void writeState(Sections.Writer state) throws java.io.IOException {
-            state.section(SECTION, STATE_VERSION, out -> {
+            state.section(section(), STATE_VERSION, out -> {
                 laplace.writeTo(out);
                 out.writeBoolean(anchor != null);
                 if (anchor != null) {
@@ -106,7 +143,7 @@ public final class Consolidators {
 
         @Override
         public void readState(Sections.Reader state, Network network, float[] effective) throws java.io.IOException {
-            state.section(SECTION, 1, STATE_VERSION, (in, version) -> {
+            state.section(section(), 1, STATE_VERSION, (in, version) -> {
                 laplace.readFrom(in);
                 anchor = in.readBoolean() ? Binary.floats(in) : null;
             });
@@ -118,7 +155,7 @@ public final class Consolidators {
                 // the prior anchors at the parameters it is set on: the anchor first, then the effective ones
                 network.setPrior(null);
                 network.setParameters(anchor);
-                network.setPrior(laplace.prior());
+                network.setPrior(prior());
             }
             network.setParameters(effective);
         }
@@ -134,7 +171,8 @@ public final class Consolidators {
         Kfac(MlpSpec spec, Settings settings) {
             this.spec = spec;
             this.settings = settings;
-            this.laplace = new KroneckerLaplace(settings.lambda(), settings.damping());
+            this.natural = settings.method() == ConsolidationMethod.NCL;
+            this.laplace = new KroneckerLaplace(settings.lambda(), natural ? 0 : settings.damping());
             this.random = new SplittableRandom(settings.seed());
         }
 
@@ -147,7 +185,7 @@ public final class Consolidators {
             float[] params = new float[spec.parameterCount()];
             network.parameters(params);
             laplace.add(KroneckerFactors.estimate(spec, params, samples, settings.labels(), random));
-            network.setPrior(laplace.prior());
+            network.setPrior(prior());
             anchor = params;
             long[] state = new long[spec.layers()];
             for (int l = 0; l < state.length; l++) {
@@ -159,12 +197,15 @@ public final class Consolidators {
         @Override
         public Map<String, Object> describe() {
             Map<String, Object> d = new LinkedHashMap<>();
-            d.put("method", "kfac");
+            d.put("method", natural ? "ncl" : "kfac");
             d.put("lambda", settings.lambda());
             d.put("damping", settings.damping());
             d.put("label_mode", settings.labels().name().toLowerCase());
             d.put("samples", settings.samples());
             d.put("prior", "one Kronecker pair per layer, trace-preserving sum over tasks");
+            if (natural) {
+                d.put("step", "preconditioned: η δ (λ Λ + δ I)⁻¹ (∇loss + λ Λ (θ − θ*)) in the factors' eigenbasis (Kao et al. 2021)");
+            }
             return d;
         }
     }

@@ -105,7 +105,7 @@ public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, flo
     static Consolidators.Settings consolidation(EngramConfig config) {
         EngramConfig.Consolidation c = config.consolidation();
         return new Consolidators.Settings(c.method(), c.lambda().orElse(Consolidators.defaultLambda(c.method(), config.learner().method())),
-                c.damping(), c.decay(), c.labelMode(), c.samples(), config.model().seed() + 17, c.everyExamples());
+                c.damping().orElse(Consolidators.defaultDamping(c.method())), c.decay(), c.labelMode(), c.samples(), config.model().seed() + 17, c.everyExamples());
     }
 
     /** The same settings with another step size. */

@@ -35,22 +35,18 @@ public final class JvmMlp implements Network {
     private final Kernels kernels = Kernels.best();
     private final float[] four = new float[4];
     private final float[] block = new float[16];
-    /** Diagonal (EWC) prior, or null. */
-    private Prior.Diagonal diagonal;
-    /** 1 / (1 + η c_i) of the diagonal prior for the step size {@link #keepRate}. */
-    private float[] diagonalKeep;
-    private float keepRate = Float.NaN;
     /** Largest L2 norm of one example's gradient in a step; 0 = no clipping. */
     private float clipNorm;
     /** Per batch row: squared gradient norm and squared layer-input norm, from {@link #rowNorms}. */
     private final float[] gradientSquares;
     private final float[] inputSquares;
     private final Batch single = new Batch(1);
-    /** K-FAC prior per layer in rotated coordinates, or null entries. */
-    private final Anchored[] anchored;
-    /** Whether the prior's proximal step waits for {@link #proximalStep}; then a K-FAC prior is kept in {@link #rotations}. */
+    /** The prior's step (the consolidation stage's math), or null without a prior. */
+    private PriorStep priorStep;
+    /** Per layer: its deviation from the anchor in the prior's coordinates, or null for a layer on plain weights. */
+    private final PriorStep.Reparameterised[] anchored;
+    /** Whether the prior's proximal step waits for {@link #proximalStep}. */
     private boolean priorDeferred;
-    private final Rotation[] rotations;
     private Prior prior;
 
     /**
@@ -78,8 +74,7 @@ public final class JvmMlp implements Network {
         }
         this.params = parameters.clone();
         this.snapshots = new float[SNAPSHOT_SLOTS][params.length];
-        this.anchored = new Anchored[layers];
-        this.rotations = new Rotation[layers];
+        this.anchored = new PriorStep.Reparameterised[layers];
         this.act = new float[layers + 1][];
         this.delta = new float[layers + 1][];
         this.gradientSquares = new float[maxBatch];
@@ -284,7 +279,7 @@ public final class JvmMlp implements Network {
             int b = biasOffset[l];
             float[] d = delta[l + 1];
             if (update && anchored[l] != null) {
-                anchored[l].step(d, n, batch, l, factor, learningRate);
+                anchored[l].step(d, n, factor, learningRate);
                 continue;
             }
             // target[W_l] += factor Σ_r d_r ⊗ in_r, four rows per pass over each weight row
@@ -321,9 +316,9 @@ public final class JvmMlp implements Network {
                     }
                 }
             }
-            if (update && diagonal != null && !priorDeferred) {
-                proximalTowardsAnchor(w, b + dOut, learningRate);
-            }
+        }
+        if (update && priorStep != null && !priorDeferred && priorStep.actsOnWeights()) {
+            priorStep.applyToWeights(params, learningRate);
         }
     }
 
@@ -469,8 +464,8 @@ public final class JvmMlp implements Network {
         if (!finiteSum(params)) {
             return false;
         }
-        for (Anchored a : anchored) {
-            if (a != null && !finiteSum(a.vt)) {
+        for (PriorStep.Reparameterised a : anchored) {
+            if (a != null && !a.isFinite()) {
                 return false;
             }
         }
@@ -491,7 +486,7 @@ public final class JvmMlp implements Network {
         System.arraycopy(params, 0, into, 0, params.length);
         for (int l = 0; l < layers; l++) {
             if (anchored[l] != null) {
-                anchored[l].addDeltaTo(into, l);
+                anchored[l].addDeviationTo(into);
             }
         }
     }
@@ -503,7 +498,7 @@ public final class JvmMlp implements Network {
         }
         for (int l = 0; l < layers; l++) {
             if (anchored[l] != null) {
-                anchored[l].setDeltaFrom(from, l);
+                anchored[l].setDeviationFrom(from);
             }
         }
         for (int l = 0; l < layers; l++) {
@@ -516,9 +511,9 @@ public final class JvmMlp implements Network {
     @Override
     public void saveSnapshot(int slot) {
         System.arraycopy(params, 0, snapshots[slot], 0, params.length);
-        for (Anchored a : anchored) {
+        for (PriorStep.Reparameterised a : anchored) {
             if (a != null) {
-                System.arraycopy(a.vt, 0, a.snapshots[slot], 0, a.vt.length);
+                a.save(slot);
             }
         }
     }
@@ -529,9 +524,9 @@ public final class JvmMlp implements Network {
             return;
         }
         interpolate(params, snapshots[slot], rate);
-        for (Anchored a : anchored) {
+        for (PriorStep.Reparameterised a : anchored) {
             if (a != null) {
-                interpolate(a.vt, a.snapshots[slot], rate);
+                a.interpolate(slot, rate);
             }
         }
     }
@@ -547,30 +542,13 @@ public final class JvmMlp implements Network {
         float[] effective = new float[params.length];
         parameters(effective);
         Arrays.fill(anchored, null);
-        Arrays.fill(rotations, null);
-        diagonal = null;
+        priorStep = null;
         this.prior = prior;
         System.arraycopy(effective, 0, params, 0, params.length);
-        if (prior instanceof Prior.Diagonal d) {
-            if (d.anchor().length != params.length || d.curvature().length != params.length) {
-                throw new IllegalArgumentException("diagonal prior of the wrong size");
-            }
-            diagonal = d;
-            diagonalKeep = new float[params.length];
-            keepRate = Float.NaN;
-        } else if (prior instanceof Prior.Kronecker k) {
+        if (prior != null) {
+            priorStep = PriorStep.bind(prior, spec, params, maxBatch, priorDeferred);
             for (int l = 0; l < layers; l++) {
-                Prior.Layer layer = k.layers()[l];
-                if (layer != null) {
-                    if (layer.inputs() != sizes[l] + 1 || layer.outputs() != sizes[l + 1]) {
-                        throw new IllegalArgumentException("Kronecker factors of layer " + l + " do not fit " + spec);
-                    }
-                    if (priorDeferred) {
-                        rotations[l] = new Rotation(l, layer, k.lambda());
-                    } else {
-                        anchored[l] = new Anchored(l, layer, k.lambda());
-                    }
-                }
+                anchored[l] = priorStep.layer(l);
             }
         }
     }
@@ -585,307 +563,8 @@ public final class JvmMlp implements Network {
 
     @Override
     public void proximalStep(float rate) {
-        if (!priorDeferred) {
-            return;
-        }
-        if (diagonal != null) {
-            proximalTowardsAnchor(0, params.length, rate);
-        }
-        for (Rotation r : rotations) {
-            if (r != null) {
-                r.apply(rate);
-            }
-        }
-    }
-
-    /** λ s_G[o] s_A[m]: the prior's curvature in the factors' eigenbasis, one value per (output, input + bias). */
-    private static float[] curvature(Prior.Layer layer, float lambda) {
-        int in1 = layer.inputs();
-        float[] curvature = new float[layer.outputs() * in1];
-        for (int o = 0; o < layer.outputs(); o++) {
-            for (int m = 0; m < in1; m++) {
-                curvature[o * in1 + m] = lambda * layer.sG()[o] * layer.sA()[m];
-            }
-        }
-        return curvature;
-    }
-
-    /**
-     * A deferred K-FAC prior on one layer whose plain weights W̄ = [W | b] live in {@code params}:
-     * the proximal step rotates the deviation into the factors' eigenbasis, Ṽ = E_G (W̄ − W̄*) E_Aᵀ
-     * (eigenvectors as the rows of E), divides it by 1 + η λ s_G s_A, and rotates it back. Two
-     * d_out·(d_in+1)·(d_in+1+d_out) products per step, none in the data steps.
-     */
-    private final class Rotation {
-        final int l;
-        final int in1;
-        final int dIn;
-        final int dOut;
-        final float[] qA;
-        final float[] qG;
-        final float[] curvature;
-        final float[] anchor;
-        final float[] keep;
-        float rate = Float.NaN;
-        final float[] delta;
-        final float[] rotated;
-        final float[] row;
-
-        Rotation(int l, Prior.Layer layer, float lambda) {
-            this.l = l;
-            this.in1 = layer.inputs();
-            this.dIn = in1 - 1;
-            this.dOut = layer.outputs();
-            this.qA = layer.qA();
-            this.qG = layer.qG();
-            this.curvature = curvature(layer, lambda);
-            this.anchor = new float[dOut * in1];
-            for (int o = 0; o < dOut; o++) {
-                System.arraycopy(params, weightOffset[l] + o * dIn, anchor, o * in1, dIn);
-                anchor[o * in1 + dIn] = params[biasOffset[l] + o];
-            }
-            this.keep = new float[dOut * in1];
-            this.delta = new float[dOut * in1];
-            this.rotated = new float[dOut * in1];
-            this.row = new float[in1];
-        }
-
-        void apply(float learningRate) {
-            if (learningRate != rate) {
-                for (int i = 0; i < keep.length; i++) {
-                    keep[i] = 1f / (1f + learningRate * curvature[i]);
-                }
-                rate = learningRate;
-            }
-            for (int o = 0; o < dOut; o++) {
-                for (int i = 0; i < dIn; i++) {
-                    delta[o * in1 + i] = params[weightOffset[l] + o * dIn + i] - anchor[o * in1 + i];
-                }
-                delta[o * in1 + dIn] = params[biasOffset[l] + o] - anchor[o * in1 + dIn];
-            }
-            // rotated = E_G Δ, then Ṽ = rotated E_Aᵀ into delta, scaled
-            Arrays.fill(rotated, 0f);
-            for (int k = 0; k < dOut; k++) {
-                for (int o = 0; o < dOut; o++) {
-                    kernels.axpy(qG[k * dOut + o], delta, o * in1, rotated, k * in1, in1);
-                }
-            }
-            // Ṽ[k][m] = rotated_k · E_A[m], in 4×4 blocks (each loaded chunk used four times)
-            int k4 = dOut - dOut % 4;
-            int m4 = in1 - in1 % 4;
-            for (int k = 0; k < k4; k += 4) {
-                for (int m = 0; m < m4; m += 4) {
-                    kernels.dot4x4(qA, m * in1, in1, rotated, k * in1, rotated, (k + 1) * in1, rotated, (k + 2) * in1,
-                            rotated, (k + 3) * in1, in1, block);
-                    for (int mm = 0; mm < 4; mm++) {
-                        for (int r = 0; r < 4; r++) {
-                            delta[(k + r) * in1 + m + mm] = block[4 * mm + r];
-                        }
-                    }
-                }
-                for (int m = m4; m < in1; m++) {
-                    for (int r = 0; r < 4; r++) {
-                        delta[(k + r) * in1 + m] = kernels.dot(rotated, (k + r) * in1, qA, m * in1, in1);
-                    }
-                }
-            }
-            for (int k = k4; k < dOut; k++) {
-                for (int m = 0; m < in1; m++) {
-                    delta[k * in1 + m] = kernels.dot(rotated, k * in1, qA, m * in1, in1);
-                }
-            }
-            for (int i = 0; i < delta.length; i++) {
-                delta[i] *= keep[i];
-            }
-            // back: rotated_k = Σ_j Ṽ[k][j] E_A[j] in 4×4 blocks, then W̄ = W̄* + E_Gᵀ rotated
-            Arrays.fill(rotated, 0f);
-            for (int k = 0; k < k4; k += 4) {
-                for (int j = 0; j < m4; j += 4) {
-                    for (int kk = 0; kk < 4; kk++) {
-                        for (int r = 0; r < 4; r++) {
-                            block[4 * kk + r] = delta[(k + kk) * in1 + j + r];
-                        }
-                    }
-                    kernels.axpy4x4(block, qA, j * in1, qA, (j + 1) * in1, qA, (j + 2) * in1, qA, (j + 3) * in1,
-                            rotated, k * in1, in1, in1);
-                }
-                for (int j = m4; j < in1; j++) {
-                    for (int kk = 0; kk < 4; kk++) {
-                        kernels.axpy(delta[(k + kk) * in1 + j], qA, j * in1, rotated, (k + kk) * in1, in1);
-                    }
-                }
-            }
-            for (int k = k4; k < dOut; k++) {
-                for (int j = 0; j < in1; j++) {
-                    kernels.axpy(delta[k * in1 + j], qA, j * in1, rotated, k * in1, in1);
-                }
-            }
-            for (int o = 0; o < dOut; o++) {
-                System.arraycopy(anchor, o * in1, row, 0, in1);
-                for (int k = 0; k < dOut; k++) {
-                    kernels.axpy(qG[k * dOut + o], rotated, k * in1, row, 0, in1);
-                }
-                System.arraycopy(row, 0, params, weightOffset[l] + o * dIn, dIn);
-                params[biasOffset[l] + o] = row[dIn];
-            }
-        }
-    }
-
-    /** The proximal step of the diagonal penalty over [from, to): θ_i ← θ*_i + (θ_i − θ*_i) / (1 + η c_i). */
-    private void proximalTowardsAnchor(int from, int to, float learningRate) {
-        if (learningRate != keepRate) {
-            float[] curvature = diagonal.curvature();
-            for (int i = 0; i < curvature.length; i++) {
-                diagonalKeep[i] = 1f / (1f + learningRate * curvature[i]);
-            }
-            keepRate = learningRate;
-        }
-        float[] anchor = diagonal.anchor();
-        for (int i = from; i < to; i++) {
-            params[i] = anchor[i] + (params[i] - anchor[i]) * diagonalKeep[i];
-        }
-    }
-
-    /**
-     * A layer under a K-FAC prior. Its region of {@code params} holds the anchor W̄* and the
-     * deviation lives in rotated coordinates Ṽ = Q_Gᵀ (W̄ − W̄*) Q_A (d_out × (d_in+1), row-major),
-     * where the penalty (λ/2) Σ s_G[o] s_A[m] Ṽ[o][m]² is diagonal. The forward pass computes
-     * W̄ ā = W̄* ā + Q_G (Ṽ (Q_Aᵀ ā)); a step adds the data gradient rotated, −η (Q_Gᵀ d)(Q_Aᵀ ā)ᵀ,
-     * then takes the penalty's proximal step Ṽ ← Ṽ / (1 + η λ s_G s_A). Per example this costs one (d_in+1)²
-     * product more than an unpenalised layer, never the (d_in+1)²·d_out of G ΔW A.
-     */
-    private final class Anchored {
-        final int in1;
-        final int dIn;
-        final int dOut;
-        final float[] qA;
-        final float[] qG;
-        final float[] curvature;
-        /** 1 / (1 + η c) for the step size {@link #rate}. */
-        final float[] keep;
-        float rate = Float.NaN;
-        final float[] vt;
-        final float[][] snapshots;
-        /** Q_Aᵀ ā of each batch row, from the forward pass. */
-        final float[] z;
-        final float[] u;
-        final float[] t;
-        final float[] w;
-
-        Anchored(int l, Prior.Layer layer, float lambda) {
-            this.in1 = layer.inputs();
-            this.dIn = in1 - 1;
-            this.dOut = layer.outputs();
-            this.qA = layer.qA();
-            this.qG = layer.qG();
-            this.curvature = curvature(layer, lambda);
-            this.keep = new float[dOut * in1];
-            this.vt = new float[dOut * in1];
-            this.snapshots = new float[SNAPSHOT_SLOTS][dOut * in1];
-            this.z = new float[maxBatch * in1];
-            this.u = new float[dOut];
-            this.t = new float[dOut];
-            this.w = new float[in1];
-        }
-
-        /** out += Q_G (Ṽ (Q_Aᵀ ā)); keeps Q_Aᵀ ā as row r of z. */
-        void forwardRow(float[] a, int aOffset, int r, float[] out, int outOffset) {
-            int zr = r * in1;
-            for (int m = 0; m < in1; m++) {
-                z[zr + m] = kernels.dot(qA, m * in1, a, aOffset, dIn) + qA[m * in1 + dIn];
-            }
-            for (int k = 0; k < dOut; k++) {
-                u[k] = kernels.dot(vt, k * in1, z, zr, in1);
-            }
-            for (int k = 0; k < dOut; k++) {
-                kernels.axpy(u[k], qG, k * dOut, out, outOffset, dOut);
-            }
-        }
-
-        /** below += the first d_in entries of Q_A Ṽᵀ Q_Gᵀ d. */
-        void addErrorBelow(float[] d, int dOffset, float[] below, int belowOffset) {
-            rotate(d, dOffset);
-            java.util.Arrays.fill(w, 0f);
-            for (int k = 0; k < dOut; k++) {
-                kernels.axpy(t[k], vt, k * in1, w, 0, in1);
-            }
-            for (int m = 0; m < in1; m++) {
-                kernels.axpy(w[m], qA, m * in1, below, belowOffset, dIn);
-            }
-        }
-
-        /** t = Q_Gᵀ d. */
-        private void rotate(float[] d, int dOffset) {
-            for (int k = 0; k < dOut; k++) {
-                t[k] = kernels.dot(qG, k * dOut, d, dOffset, dOut);
-            }
-        }
-
-        /** Ṽ += factor Σ_r (Q_Gᵀ d_r)(Q_Aᵀ ā_r)ᵀ, then the penalty's proximal step Ṽ ⊙= 1 / (1 + η λ s_G s_A). */
-        void step(float[] d, int n, Batch batch, int l, float factor, float learningRate) {
-            for (int r = 0; r < n; r++) {
-                rotate(d, r * dOut);
-                for (int k = 0; k < dOut; k++) {
-                    float g = factor * t[k];
-                    if (g != 0f) {
-                        kernels.axpy(g, z, r * in1, vt, k * in1, in1);
-                    }
-                }
-            }
-            if (learningRate != rate) {
-                for (int i = 0; i < keep.length; i++) {
-                    keep[i] = 1f / (1f + learningRate * curvature[i]);
-                }
-                rate = learningRate;
-            }
-            for (int i = 0; i < vt.length; i++) {
-                vt[i] *= keep[i];
-            }
-        }
-
-        /** into[W̄ of layer l] += Q_G Ṽ Q_Aᵀ (in DL4J's layout). */
-        void addDeltaTo(float[] into, int l) {
-            float[] m = new float[dOut * in1];
-            for (int k = 0; k < dOut; k++) {
-                for (int j = 0; j < in1; j++) {
-                    float v = vt[k * in1 + j];
-                    if (v != 0f) {
-                        kernels.axpy(v, qA, j * in1, m, k * in1, in1);
-                    }
-                }
-            }
-            float[] row = new float[in1];
-            for (int o = 0; o < dOut; o++) {
-                java.util.Arrays.fill(row, 0f);
-                for (int k = 0; k < dOut; k++) {
-                    kernels.axpy(qG[k * dOut + o], m, k * in1, row, 0, in1);
-                }
-                kernels.axpy(1f, row, 0, into, weightOffset[l] + o * dIn, dIn);
-                into[biasOffset[l] + o] += row[dIn];
-            }
-        }
-
-        /** Ṽ = Q_Gᵀ (W̄ − W̄*) Q_A for the layer's weights in {@code from}. */
-        void setDeltaFrom(float[] from, int l) {
-            float[] delta = new float[dOut * in1];
-            for (int o = 0; o < dOut; o++) {
-                for (int i = 0; i < dIn; i++) {
-                    int at = weightOffset[l] + o * dIn + i;
-                    delta[o * in1 + i] = from[at] - params[at];
-                }
-                delta[o * in1 + dIn] = from[biasOffset[l] + o] - params[biasOffset[l] + o];
-            }
-            float[] n1 = new float[dOut * in1];
-            for (int k = 0; k < dOut; k++) {
-                for (int o = 0; o < dOut; o++) {
-                    kernels.axpy(qG[k * dOut + o], delta, o * in1, n1, k * in1, in1);
-                }
-            }
-            for (int k = 0; k < dOut; k++) {
-                for (int m2 = 0; m2 < in1; m2++) {
-                    vt[k * in1 + m2] = kernels.dot(n1, k * in1, qA, m2 * in1, in1);
-                }
-            }
+        if (priorDeferred && priorStep != null) {
+            priorStep.applyToWeights(params, rate);
         }
     }
 

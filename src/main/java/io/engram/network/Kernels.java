@@ -1,13 +1,13 @@
 package io.engram.network;
 
 /**
- * The inner loops of {@link JvmMlp}: dot products and axpy updates over float arrays, one row
+ * The inner loops of {@link JvmMlp} and of the prior's step behind {@link PriorStep}: dot products and axpy updates over float arrays, one row
  * or four rows at a time (four rows share each load of the weights). Two implementations give
  * the same results to float rounding: {@link ScalarKernels} (plain Java) and
  * {@link VectorKernels} (the incubating Vector API, SIMD of the machine's widest width), chosen
  * by {@link #best()}.
  */
-interface Kernels {
+public interface Kernels {
 
     /** Σ a[ao+i] b[bo+i], i < n. */
     float dot(float[] a, int ao, float[] b, int bo, int n);

@@ -39,14 +39,11 @@ public final class Nd4jMlp implements Network {
     private float clipNorm;
     /** Whether the prior's proximal step waits for {@link #proximalStep}. */
     private boolean priorDeferred;
-    /** The prior's anchor θ* and per-parameter keep factors' curvature (diagonal), or nulls. */
-    private INDArray diagonalAnchor;
-    private INDArray diagonalCurvature;
-    /** K-FAC per layer: eigenvector rows E_A (in1×in1), E_G (dOut×dOut), curvature (in1×dOut), anchor W̄*ᵀ (in1×dOut). */
-    private INDArray[] eigA;
-    private INDArray[] eigG;
-    private INDArray[] kronCurvature;
-    private INDArray[] kronAnchor;
+    private Prior prior;
+    /** The prior's step (the consolidation stage's math, shared with {@link JvmMlp}), or null. */
+    private PriorStep priorStep;
+    /** Per layer: its deviation from the anchor in the prior's coordinates, or null for a layer on plain weights. */
+    private final PriorStep.Reparameterised[] anchored;
 
     public Nd4jMlp(MlpSpec spec, int maxBatch, float[] parameters) {
         this.spec = spec;
@@ -58,6 +55,7 @@ public final class Nd4jMlp implements Network {
         this.biases = new INDArray[layers];
         this.act = new INDArray[layers + 1];
         this.delta = new INDArray[layers + 1];
+        this.anchored = new PriorStep.Reparameterised[layers];
         for (int l = 0; l < layers; l++) {
             int w = spec.weightOffset(l);
             int b = spec.biasOffset(l);
@@ -113,10 +111,25 @@ public final class Nd4jMlp implements Network {
             INDArray z = rows(act[l + 1], n);
             Nd4j.gemm(a, weights[l], z, false, false, 1.0, 0.0);
             z.addiRowVector(biases[l]);
+            if (anchored[l] != null) {
+                float[] in = host(a);
+                float[] out = host(z);
+                int dIn = sizes[l];
+                int dOut = sizes[l + 1];
+                for (int r = 0; r < n; r++) {
+                    anchored[l].forwardRow(in, r * dIn, r, out, r * dOut);
+                }
+                z.assign(Nd4j.createFromArray(out).reshape(n, dOut));
+            }
             (l == layers - 1 ? softmax : hidden).getActivation(z, true);
             a = z;
         }
         return a;
+    }
+
+    /** The rows of a matrix (view) on the host, row-major. */
+    private static float[] host(INDArray m) {
+        return m.dup('c').data().asFloat();
     }
 
     private static float meanLoss(INDArray probabilities, Batch batch) {
@@ -155,13 +168,26 @@ public final class Nd4jMlp implements Network {
         for (int l = layers - 1; l >= 0; l--) {
             INDArray in = l == 0 ? x : rows(act[l], n);
             INDArray dl = rows(delta[l + 1], n);
+            if (update && anchored[l] != null) {
+                anchored[l].step(host(dl), n, factor, learningRate);
+                continue;
+            }
             INDArray w = update ? weights[l] : viewWeights(targetParams, l);
             INDArray b = update ? biases[l] : viewBias(targetParams, l);
             Nd4j.gemm(in, dl, w, true, false, factor, 1.0);
             b.addi(dl.sum(0).reshape(1, sizes[l + 1]).muli(factor));
-            if (update && !priorDeferred) {
-                applyPrior(l, learningRate);
-            }
+        }
+        if (update && !priorDeferred) {
+            applyToWeights(learningRate);
+        }
+    }
+
+    /** The prior's step on the plain weights (through the host, in the flat layout both networks share). */
+    private void applyToWeights(float rate) {
+        if (priorStep != null && priorStep.actsOnWeights()) {
+            float[] theta = params.toFloatVector();
+            priorStep.applyToWeights(theta, rate);
+            params.assign(Nd4j.createFromArray(theta).reshape(1, theta.length));
         }
     }
 
@@ -175,6 +201,14 @@ public final class Nd4jMlp implements Network {
         for (int l = layers - 1; l > 0; l--) {
             INDArray below = rows(delta[l], n);
             Nd4j.gemm(rows(delta[l + 1], n), weights[l], below, false, true, 1.0, 0.0);
+            if (anchored[l] != null) {
+                float[] above = host(rows(delta[l + 1], n));
+                float[] b = host(below);
+                for (int r = 0; r < n; r++) {
+                    anchored[l].addErrorBelow(above, r * sizes[l + 1], b, r * sizes[l]);
+                }
+                below.assign(Nd4j.createFromArray(b).reshape(n, sizes[l]));
+            }
             below.muli(derivative(rows(act[l], n)));
         }
     }
@@ -281,23 +315,54 @@ public final class Nd4jMlp implements Network {
     @Override
     public boolean isFinite() {
         float norm = params.norm2Number().floatValue();
-        return Float.isFinite(norm * norm);
+        if (!Float.isFinite(norm * norm)) {
+            return false;
+        }
+        for (PriorStep.Reparameterised a : anchored) {
+            if (a != null && !a.isFinite()) {
+                return false;
+            }
+        }
+        return true;
     }
 
     @Override
     public void parameters(float[] into) {
         float[] host = params.toFloatVector();
         System.arraycopy(host, 0, into, 0, host.length);
+        for (PriorStep.Reparameterised a : anchored) {
+            if (a != null) {
+                a.addDeviationTo(into);
+            }
+        }
     }
 
     @Override
     public void setParameters(float[] from) {
-        params.assign(Nd4j.createFromArray(from).reshape(1, from.length));
+        if (from.length != params.length()) {
+            throw new IllegalArgumentException("expected " + params.length() + " parameters, found " + from.length);
+        }
+        float[] theta = params.toFloatVector();
+        for (int l = 0; l < layers; l++) {
+            int at = spec.weightOffset(l);
+            int to = spec.biasOffset(l) + sizes[l + 1];
+            if (anchored[l] != null) {
+                anchored[l].setDeviationFrom(from);
+            } else {
+                System.arraycopy(from, at, theta, at, to - at);
+            }
+        }
+        params.assign(Nd4j.createFromArray(theta).reshape(1, theta.length));
     }
 
     @Override
     public void saveSnapshot(int slot) {
         snapshots[slot].assign(params);
+        for (PriorStep.Reparameterised a : anchored) {
+            if (a != null) {
+                a.save(slot);
+            }
+        }
     }
 
     @Override
@@ -305,36 +370,17 @@ public final class Nd4jMlp implements Network {
         if (rate != 1f) {
             // θ ← s + rate (θ − s)
             params.subi(snapshots[slot]).muli(rate).addi(snapshots[slot]);
-        }
-    }
-
-    /** The prior's proximal step for layer l along the curvature's eigendirections (see {@link Prior}). */
-    private void applyPrior(int l, float learningRate) {
-        if (diagonalAnchor != null) {
-            int from = spec.weightOffset(l);
-            int to = spec.biasOffset(l) + sizes[l + 1];
-            INDArray theta = params.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(from, to));
-            INDArray anchor = diagonalAnchor.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(from, to));
-            // θ ← θ* + (θ − θ*) / (1 + η c)
-            INDArray divisor = diagonalCurvature.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(from, to))
-                    .mul(learningRate).addi(1f);
-            theta.subi(anchor).divi(divisor).addi(anchor);
-        }
-        if (eigA != null && eigA[l] != null) {
-            // Ṽᵀ = E_A (W̄ᵀ − W̄*ᵀ) E_Gᵀ; Ṽᵀ ⊙= 1 / (1 + η c); W̄ᵀ = W̄*ᵀ + E_Aᵀ Ṽᵀ E_G
-            INDArray wbar = Nd4j.vstack(weights[l], biases[l]);
-            INDArray delta = wbar.sub(kronAnchor[l]);
-            INDArray rotated = eigA[l].mmul(delta).mmul(eigG[l].transpose());
-            rotated.divi(kronCurvature[l].mul(learningRate).addi(1f));
-            INDArray updated = eigA[l].transpose().mmul(rotated).mmul(eigG[l]).addi(kronAnchor[l]);
-            weights[l].assign(updated.get(NDArrayIndex.interval(0, sizes[l]), NDArrayIndex.all()));
-            biases[l].assign(updated.get(NDArrayIndex.interval(sizes[l], sizes[l] + 1), NDArrayIndex.all()));
+            for (PriorStep.Reparameterised a : anchored) {
+                if (a != null) {
+                    a.interpolate(slot, rate);
+                }
+            }
         }
     }
 
     @Override
     public void setPriorDeferred(boolean deferred) {
-        if ((diagonalAnchor != null || eigA != null) && deferred != priorDeferred) {
+        if (prior != null && deferred != priorDeferred) {
             throw new IllegalStateException("the prior's step is deferred or not before a prior is set");
         }
         priorDeferred = deferred;
@@ -343,45 +389,22 @@ public final class Nd4jMlp implements Network {
     @Override
     public void proximalStep(float rate) {
         if (priorDeferred) {
-            for (int l = 0; l < layers; l++) {
-                applyPrior(l, rate);
-            }
+            applyToWeights(rate);
         }
     }
 
     @Override
     public void setPrior(Prior prior) {
-        diagonalAnchor = null;
-        diagonalCurvature = null;
-        eigA = null;
-        eigG = null;
-        kronCurvature = null;
-        kronAnchor = null;
-        if (prior instanceof Prior.Diagonal d) {
-            diagonalAnchor = Nd4j.createFromArray(d.anchor().clone()).reshape(1, d.anchor().length);
-            diagonalCurvature = Nd4j.createFromArray(d.curvature().clone()).reshape(1, d.curvature().length);
-        } else if (prior instanceof Prior.Kronecker k) {
-            eigA = new INDArray[layers];
-            eigG = new INDArray[layers];
-            kronCurvature = new INDArray[layers];
-            kronAnchor = new INDArray[layers];
+        float[] effective = new float[(int) params.length()];
+        parameters(effective);
+        java.util.Arrays.fill(anchored, null);
+        priorStep = null;
+        this.prior = prior;
+        params.assign(Nd4j.createFromArray(effective).reshape(1, effective.length));
+        if (prior != null) {
+            priorStep = PriorStep.bind(prior, spec, effective, maxBatch, priorDeferred);
             for (int l = 0; l < layers; l++) {
-                Prior.Layer layer = k.layers()[l];
-                if (layer == null) {
-                    continue;
-                }
-                int in1 = layer.inputs();
-                int dOut = layer.outputs();
-                eigA[l] = Nd4j.createFromArray(layer.qA().clone()).reshape(in1, in1);
-                eigG[l] = Nd4j.createFromArray(layer.qG().clone()).reshape(dOut, dOut);
-                float[] c = new float[in1 * dOut];
-                for (int m = 0; m < in1; m++) {
-                    for (int o = 0; o < dOut; o++) {
-                        c[m * dOut + o] = k.lambda() * layer.sA()[m] * layer.sG()[o];
-                    }
-                }
-                kronCurvature[l] = Nd4j.createFromArray(c).reshape(in1, dOut);
-                kronAnchor[l] = Nd4j.vstack(weights[l], biases[l]).dup();
+                anchored[l] = priorStep.layer(l);
             }
         }
     }

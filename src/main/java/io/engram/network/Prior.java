@@ -10,8 +10,11 @@ package io.engram.network;
  * v ← argmin_u (λ s / 2) u² + |u − v|² / (2η), that is v ← v / (1 + η λ s). Its fixed point is
  * exactly the penalty's, ∇CE = −λ Λ (θ − θ*), for every step size; no λ can make it diverge; to
  * first order in η it is θ − η(∇CE + λ Λ (θ − θ*)); and λ = 0 leaves the data step alone.
+ *
+ * <p>A prior is data; a network applies it through the {@link PriorStep} hook, whose
+ * implementation (the math, once for both networks) is in the consolidation stage.
  */
-public sealed interface Prior permits Prior.Diagonal, Prior.Kronecker {
+public sealed interface Prior permits Prior.Diagonal, Prior.Kronecker, Prior.Natural {
 
     /**
      * Diagonal EWC: Λ = diag(F). {@code curvature[i]} = λ F_i; {@code anchor} = θ*.
@@ -27,6 +30,18 @@ public sealed interface Prior permits Prior.Diagonal, Prior.Kronecker {
      * @param layers one entry per layer, or null for a layer left unpenalised
      */
     record Kronecker(float lambda, Layer[] layers) implements Prior {
+    }
+
+    /**
+     * Natural Continual Learning (Kao et al. 2021): the same Kronecker prior, without damping in
+     * its eigenvalues, used to precondition the step as well as to pull to the anchor. In the
+     * factors' eigenbasis (coordinates v of W̄ − W̄*, gradient g̃ = Q_Gᵀ ∇ Q_A, prior curvature
+     * c = λ s_G s_A) each step is the paper's v ← v − γ (c + δ)⁻¹ (g̃ + c v), with γ = η δ so
+     * that a direction the prior does not constrain takes the plain SGD step.
+     *
+     * @param damping δ, the preconditioner's isotropic term
+     */
+    record Natural(float lambda, float damping, Layer[] layers) implements Prior {
     }
 
     /**

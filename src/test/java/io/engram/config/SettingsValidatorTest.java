@@ -44,6 +44,22 @@ class SettingsValidatorTest {
     }
 
     @Test
+    void ncl_needsDampingInTheUnitInterval_andTakesItsOwnDefaultLambda() {
+        assertThat(SettingsValidator.problems(config(Map.of("engram.consolidation.method", "ncl")))).isEmpty();
+        var ncl = io.engram.learn.LearnerSettings.from(config(Map.of("engram.consolidation.method", "ncl"))).consolidation();
+        assertThat(ncl.lambda()).isEqualTo(io.engram.consolidate.Consolidators.defaultLambda(ConsolidationMethod.NCL, LearnerMethod.MER));
+        assertThat(ncl.damping()).as("NCL's own default δ").isEqualTo(0.1);
+        assertThat(io.engram.learn.LearnerSettings.from(config(Map.of())).consolidation().damping()).as("K-FAC's").isEqualTo(0.001);
+        assertThat(io.engram.learn.LearnerSettings.from(config(Map.of("engram.consolidation.method", "ncl", "engram.consolidation.damping", "0.5")))
+                .consolidation().damping()).isEqualTo(0.5);
+        for (String damping : new String[] {"0", "1.5"}) {
+            assertThat(SettingsValidator.problems(config(Map.of("engram.consolidation.method", "ncl", "engram.consolidation.damping", damping))))
+                    .singleElement().asString().contains("engram.consolidation.damping=" + Double.parseDouble(damping)).contains("(0, 1]");
+        }
+        assertThat(SettingsValidator.problems(config(Map.of("engram.consolidation.damping", "0")))).as("kfac allows no damping").isEmpty();
+    }
+
+    @Test
     void hyphenatedMethodNames_areAccepted() {
         assertThat(config(Map.of("engram.consolidation.method", "online-ewc")).consolidation().method())
                 .isEqualTo(ConsolidationMethod.ONLINE_EWC);
