@@ -122,6 +122,29 @@ public final class Adwin {
         return sizes;
     }
 
+    /** Each bucket's sum and squared deviations from its mean, from the oldest to the newest (for state tests). */
+    double[][] buckets() {
+        long[] sizes = bucketSizes();
+        double[][] rows = new double[sizes.length][];
+        int k = 0;
+        for (int i = levels - 1; i >= 0; i--) {
+            for (int b = 0; b < counts[i]; b++) {
+                rows[k++] = new double[] {sums[i][b], squares[i][b]};
+            }
+        }
+        return rows;
+    }
+
+    /** Σ (x − μ̂_W)² over the window, as kept. */
+    double squaredDeviations() {
+        return squaredDeviations;
+    }
+
+    /** Σ x over the window, as kept. */
+    double total() {
+        return total;
+    }
+
     private boolean cutExists() {
         if (width < 2) {
             return false;
