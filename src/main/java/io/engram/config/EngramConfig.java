@@ -222,8 +222,12 @@ public interface EngramConfig {
             @WithDefault("none")
             io.engram.config.DriftDetection detector();
 
-            /** ADWIN's confidence δ: a stationary stream shrinks its window on at most δ of its steps. */
-            @WithDefault("0.002")
+            /**
+             * ADWIN's confidence δ: a stationary stream shrinks its window on at most δ of its steps
+             * (Theorem 3.1; alarms, on a rise only, are far rarer). 0.1 was chosen on validation
+             * streams (BENCHMARKS.md, "Task-free streams").
+             */
+            @WithDefault("0.1")
             double delta();
 
             /** Train examples of a segment (or task) before the detector sees any: a segment's shortest length. */

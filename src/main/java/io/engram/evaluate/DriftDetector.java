@@ -30,7 +30,7 @@ public final class DriftDetector {
      */
     public record Settings(DriftDetection detection, double delta, int minExamples) {
         /** No detector: boundaries come from task ends only. */
-        public static final Settings OFF = new Settings(DriftDetection.NONE, 0.002, 300);
+        public static final Settings OFF = new Settings(DriftDetection.NONE, 0.1, 300);
     }
 
     private final Settings settings;
