@@ -208,6 +208,33 @@ public interface EngramConfig {
         @WithName("every-examples")
         @WithDefault("5000")
         int everyExamples();
+
+        /** Task boundaries found in streams that carry none: a change detector on the prequential error. */
+        Drift drift();
+
+        interface Drift {
+            /**
+             * {@code none}, or {@code adwin} (ADWIN2, Bifet and Gavaldà 2007): a rise of the
+             * prequential error it detects ends the current segment of the task as a task end would
+             * (consolidate, evaluate, publish with trigger {@code drift:<task>#<n>}) and begins
+             * segment {@code <task>#<n>}.
+             */
+            @WithDefault("none")
+            io.engram.config.DriftDetection detector();
+
+            /**
+             * ADWIN's confidence δ: a stationary stream shrinks its window on at most δ of its steps
+             * (Theorem 3.1; alarms, on a rise only, are far rarer). 0.1 was chosen on validation
+             * streams (BENCHMARKS.md, "Task-free streams").
+             */
+            @WithDefault("0.1")
+            double delta();
+
+            /** Train examples of a segment (or task) before the detector sees any: a segment's shortest length. */
+            @WithName("min-examples")
+            @WithDefault("300")
+            int minExamples();
+        }
     }
 
     interface Kafka {

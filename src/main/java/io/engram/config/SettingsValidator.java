@@ -127,6 +127,11 @@ public final class SettingsValidator {
         range(problems, "engram.evaluation.prequential-window", config.evaluation().prequentialWindow(), 0, 10_000_000,
                 "0 (off) to 10000000");
         atLeast(problems, "engram.evaluation.every-examples", config.evaluation().everyExamples(), 0);
+        EngramConfig.Evaluation.Drift drift = config.evaluation().drift();
+        if (!(drift.delta() > 0 && drift.delta() < 1)) {
+            problems.add(message("engram.evaluation.drift.delta", drift.delta(), "a number in (0, 1), e.g. 0.002"));
+        }
+        range(problems, "engram.evaluation.drift.min-examples", drift.minExamples(), 0, 10_000_000, "0 to 10000000");
 
         atLeast(problems, "engram.publish.every-examples", config.publish().everyExamples(), 0);
         range(problems, "engram.publish.chunk-bytes", config.publish().chunkBytes(), 1024, 524288, "1024 to 524288 (512 KiB)");

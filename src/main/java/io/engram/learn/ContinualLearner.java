@@ -1,6 +1,7 @@
 package io.engram.learn;
 
 import io.engram.consolidate.Consolidator;
+import io.engram.evaluate.DriftDetector;
 import io.engram.evaluate.MetricsEvent;
 import io.engram.evaluate.MetricsSink;
 import io.engram.evaluate.ModelEvaluation;
@@ -30,6 +31,13 @@ import org.slf4j.LoggerFactory;
  * one version when the batch ends ({@link #batchEnded}), and within
  * {@code publishMinInterval} of the last version they wait, so a burst of task ends cannot turn into
  * hundreds of artifacts. The metrics event of each task end still goes out with its batch.
+ *
+ * <p>With a drift detector ({@code engram.evaluation.drift.detector}), a task's examples fall into
+ * segments: the task itself, then {@code <task>#2}, {@code <task>#3}, ... Each train example's
+ * prequential error feeds the detector; at an alarm the current segment ends as a task end does
+ * (consolidate, evaluate, trigger {@code drift:<task>#<n>}) and the next one begins. Segments are
+ * tasks to the accuracy matrix and count against {@code maxTasks}; at that bound an alarm is
+ * ignored. Records of a task (train, eval, a task end) go to its current segment.
  */
 public final class ContinualLearner implements Learner {
 
@@ -46,6 +54,7 @@ public final class ContinualLearner implements Learner {
     private final LearnerSettings settings;
     private final LearningCore core;
     private final ModelEvaluation evaluation;
+    private final DriftDetector drift;
     private final MetricsSink sink;
     private final VersionSink versions;
     private final Listener listener;
@@ -91,29 +100,36 @@ public final class ContinualLearner implements Learner {
         this.evaluation = new ModelEvaluation(model, settings.spec(), initial, e.maxPerTask(), e.maxExamples(),
                 e.prequentialWindow(), settings.seed() + 29, clock);
         this.probabilities = new float[settings.spec().classes()];
-        LOG.info("Model {}: {} network, {}", model, settings.spec(), core.describe());
+        this.drift = new DriftDetector(settings.drift());
+        LOG.info("Model {}: {} network, {}", model, settings.spec(), describe());
     }
 
     @Override
     public synchronized void train(Example example) {
-        int task = taskIndex(example.task());
+        String segment = drift.segment(example.task());
+        int task = taskIndex(segment);
         if (trainedTasks.add(task)) {
             evaluation.beforeFirstTraining(task, core.network());
         }
         boolean prequential = evaluation.prequentialEnabled();
+        boolean predict = prequential || drift.enabled();
         // test-then-train: the prediction comes before learning; may refuse the example as an outlier
         // (OutlierException) with nothing changed; the first example of a task never is
-        float loss = core.observe(example.x(), 0, example.label(), task, prequential ? probabilities : null);
+        float loss = core.observe(example.x(), 0, example.label(), task, predict ? probabilities : null);
+        boolean correct = predict && argmax(probabilities) == example.label();
         if (prequential) {
-            evaluation.prequential(argmax(probabilities) == example.label());
+            evaluation.prequential(correct);
         }
         // divergence guard on the parameters themselves (outputs can hide it: ReLU maps NaN to 0); NaN loss = no step yet
         if (Float.isInfinite(loss) || !core.network().isFinite()) {
             throw new DivergedException("model " + model + " diverged on a train example of task " + example.task()
                     + " (loss " + loss + "): its weights are no longer finite");
         }
-        record(example.task(), loss);
+        record(segment, loss);
         trained++;
+        if (drift.observe(!correct)) {
+            driftDetected(example.task(), segment);
+        }
         int every = settings.evaluation().everyExamples();
         if (every > 0 && trained % every == 0) {
             sink.publish(evaluation.periodic(trained, taskLoss));
@@ -136,14 +152,39 @@ public final class ContinualLearner implements Learner {
 
     @Override
     public synchronized void keepForEvaluation(Example example) {
-        checkTask(example.task());
-        evaluation.keep(taskIndex(example.task()), example.x(), example.label());
+        String segment = drift.segment(example.task());
+        checkTask(segment);
+        evaluation.keep(taskIndex(segment), example.x(), example.label());
         kept++;
     }
 
     @Override
     public synchronized void endTask(String task) {
-        checkTask(task);
+        String segment = drift.segment(task);
+        checkTask(segment);
+        end(segment, "task_end:" + task);
+        drift.boundary();
+    }
+
+    /**
+     * The detector saw the error rise in {@code task}'s examples: its current {@code segment} ends
+     * as at a task end and the next segment begins, unless the model holds its most tasks.
+     */
+    private void driftDetected(String task, String segment) {
+        if (tasks.size() >= settings.evaluation().maxTasks()) {
+            LOG.warn("Model {}: drift detected in task {} after {} train examples, but the model holds the most tasks "
+                    + "engram.learner.max-tasks ({}) allows: segment {} goes on", model, task, trained, tasks.size(), segment);
+            drift.boundary();
+            return;
+        }
+        String next = drift.nextSegment(task);
+        LOG.info("Model {}: drift detected in task {} after {} train examples: segment {} ends, {} begins", model, task,
+                trained, segment, next);
+        end(segment, "drift:" + next);
+    }
+
+    /** Ends task or segment {@code task}: learn what is pending, consolidate, evaluate, raise {@code trigger}. */
+    private void end(String task, String trigger) {
         int index = taskIndex(task);
         record(task, core.flush());
         Consolidator.Report report = core.endTask(index);
@@ -158,7 +199,7 @@ public final class ContinualLearner implements Learner {
         MetricsEvent event = evaluation.taskEnded(index, core.network(), trained, taskLoss);
         if (!versions.replaying()) { // a replayed task end's event and version were committed before
             pendingEvents.add(event);
-            trigger("task_end:" + task);
+            trigger(trigger);
         }
         LOG.info("Model {}: task {} ended after {} train examples; consolidated on {} samples in {} ms; ACC {} forgetting {}",
                 model, task, trained, report.samples(), Math.round(report.seconds() * 1000),
@@ -213,10 +254,10 @@ public final class ContinualLearner implements Learner {
             throw new DivergedException("model " + model + " has non-finite parameters; no version is published");
         }
         String trigger = pendingTriggers.get(pendingTriggers.size() - 1);
-        boolean lastIsTaskEnd = trigger.startsWith("task_end:") && !pendingEvents.isEmpty();
+        boolean lastIsTaskEnd = (trigger.startsWith("task_end:") || trigger.startsWith("drift:")) && !pendingEvents.isEmpty();
         MetricsEvent event = lastIsTaskEnd ? pendingEvents.get(pendingEvents.size() - 1) : evaluation.periodic(trained, taskLoss);
         long version = versions.publish(new ModelSnapshot(model, trigger, List.copyOf(pendingTriggers), pendingCount,
-                settings.spec(), parameters, List.copyOf(tasks), trained, core.describe(), java.util.Map.copyOf(offsets)), event);
+                settings.spec(), parameters, List.copyOf(tasks), trained, describe(), java.util.Map.copyOf(offsets)), event);
         lastVersionMillis = clock.millis();
         if (pendingCount > 1) {
             LOG.info("Model {}: version {} answers {} triggers folded together ({} ... {})", model, version, pendingCount,
@@ -233,6 +274,17 @@ public final class ContinualLearner implements Learner {
         pendingEvents.clear();
     }
 
+    /** The core's method, hyperparameters and consolidation, and the drift detector when there is one. */
+    private Map<String, Object> describe() {
+        Map<String, Object> d = core.describe();
+        if (drift.enabled()) {
+            d = new LinkedHashMap<>(d);
+            d.put("drift", Map.of("detector", drift.settings().detection().name().toLowerCase(), "delta", drift.settings().delta(),
+                    "min_examples", drift.settings().minExamples()));
+        }
+        return d;
+    }
+
     @Override
     public LearnerStatus status() {
         return new LearnerStatus(trained, kept, List.copyOf(tasks), List.copyOf(endedTasks), publishes, trainLoss);
@@ -247,6 +299,7 @@ public final class ContinualLearner implements Learner {
         state.section(SECTION, STATE_VERSION, this::writeSection);
         core.writeState(state);
         evaluation.writeState(state);
+        drift.writeState(state);
         state.end();
     }
 
@@ -274,6 +327,7 @@ public final class ContinualLearner implements Learner {
         state.section(SECTION, 1, STATE_VERSION, (body, version) -> readSection(body));
         core.readState(state, seed);
         evaluation.readState(state);
+        drift.readState(state);
         state.end();
     }
 
@@ -318,6 +372,10 @@ public final class ContinualLearner implements Learner {
 
     ModelEvaluation evaluation() {
         return evaluation;
+    }
+
+    DriftDetector drift() {
+        return drift;
     }
 
     /** Moving average of the training loss per task. */

@@ -7,6 +7,7 @@ import io.engram.network.Nd4jMlp;
 import io.engram.network.Network;
 import io.engram.config.EngramConfig;
 import io.engram.consolidate.Consolidators;
+import io.engram.evaluate.DriftDetector;
 import io.engram.config.LearnerMethod;
 import io.engram.replay.ReplayPolicy;
 import io.engram.replay.ReservoirBuffer;
@@ -17,7 +18,15 @@ import io.engram.replay.ReservoirBuffer;
  */
 public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, float learningRate, int batchSize,
         int replayCapacity, int replayBatch, ReplayPolicy replayPolicy, float merBeta, float merGamma, int merBatches, Kernel kernel,
-        Consolidators.Settings consolidation, EvaluationSettings evaluation, Outliers outliers) {
+        Consolidators.Settings consolidation, EvaluationSettings evaluation, Outliers outliers, DriftDetector.Settings drift) {
+
+    /** The settings without a drift detector ({@link DriftDetector.Settings#OFF}). */
+    public LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, float learningRate, int batchSize,
+            int replayCapacity, int replayBatch, ReplayPolicy replayPolicy, float merBeta, float merGamma, int merBatches, Kernel kernel,
+            Consolidators.Settings consolidation, EvaluationSettings evaluation, Outliers outliers) {
+        this(spec, seed, method, learningRate, batchSize, replayCapacity, replayBatch, replayPolicy, merBeta, merGamma, merBatches,
+                kernel, consolidation, evaluation, outliers, DriftDetector.Settings.OFF);
+    }
 
     /** The settings without {@link Outliers}: they take {@link Outliers#DEFAULT}. */
     public LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, float learningRate, int batchSize,
@@ -99,7 +108,9 @@ public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, flo
                         config.evaluation().prequentialWindow(), config.evaluation().everyExamples(),
                         config.publish().everyExamples(), config.evaluation().maxExamples(), learner.maxTasks(),
                         config.evaluation().matrixWindow(), config.publish().minInterval().toMillis()),
-                new Outliers((float) learner.clipNorm(), (float) learner.spikeGuard(), learner.spikeGuardWarmup()));
+                new Outliers((float) learner.clipNorm(), (float) learner.spikeGuard(), learner.spikeGuardWarmup()),
+                new DriftDetector.Settings(config.evaluation().drift().detector(), config.evaluation().drift().delta(),
+                        config.evaluation().drift().minExamples()));
     }
 
     static Consolidators.Settings consolidation(EngramConfig config) {
@@ -111,19 +122,25 @@ public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, flo
     /** The same settings with another step size. */
     public LearnerSettings withLearningRate(float rate) {
         return new LearnerSettings(spec, seed, method, rate, batchSize, replayCapacity, replayBatch, replayPolicy,
-                merBeta, merGamma, merBatches, kernel, consolidation, evaluation, outliers);
+                merBeta, merGamma, merBatches, kernel, consolidation, evaluation, outliers, drift);
     }
 
     /** The same settings with another consolidation. */
     public LearnerSettings withConsolidation(Consolidators.Settings other) {
         return new LearnerSettings(spec, seed, method, learningRate, batchSize, replayCapacity, replayBatch, replayPolicy,
-                merBeta, merGamma, merBatches, kernel, other, evaluation, outliers);
+                merBeta, merGamma, merBatches, kernel, other, evaluation, outliers, drift);
     }
 
     /** The same settings with other outlier bounds. */
     public LearnerSettings withOutliers(Outliers other) {
         return new LearnerSettings(spec, seed, method, learningRate, batchSize, replayCapacity, replayBatch, replayPolicy,
-                merBeta, merGamma, merBatches, kernel, consolidation, evaluation, other);
+                merBeta, merGamma, merBatches, kernel, consolidation, evaluation, other, drift);
+    }
+
+    /** The same settings with another drift detector. */
+    public LearnerSettings withDrift(DriftDetector.Settings other) {
+        return new LearnerSettings(spec, seed, method, learningRate, batchSize, replayCapacity, replayBatch, replayPolicy,
+                merBeta, merGamma, merBatches, kernel, consolidation, evaluation, outliers, other);
     }
 
     /** The largest batch a step sees. */

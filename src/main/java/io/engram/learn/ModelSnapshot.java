@@ -7,7 +7,7 @@ import java.util.Map;
 /**
  * A model as it stands at a publishing moment: what a version is built from.
  *
- * @param trigger {@code task_end:<task>}, {@code publish} or {@code periodic}: the last of the triggers folded into it
+ * @param trigger {@code task_end:<task>}, {@code drift:<task>#<n>}, {@code publish} or {@code periodic}: the last of the triggers folded into it
  * @param folded every trigger this version answers, oldest first (at most {@link #MAX_FOLDED} named)
  * @param foldedCount how many triggers were folded in, named or not
  * @param parameters the effective parameters (DL4J layout), a copy

@@ -135,6 +135,23 @@ class SettingsValidatorTest {
     }
 
     @Test
+    void driftSettings_haveTheirDefaults_andBadValuesNameKeyValueAndAllowed() {
+        io.engram.learn.LearnerSettings defaults = io.engram.learn.LearnerSettings.from(config(Map.of()));
+        assertThat(defaults.drift()).isEqualTo(io.engram.evaluate.DriftDetector.Settings.OFF);
+        assertThat(io.engram.learn.LearnerSettings.from(config(Map.of("engram.evaluation.drift.detector", "adwin"))).drift().detection())
+                .isEqualTo(DriftDetection.ADWIN);
+        var problems = SettingsValidator.problems(config(Map.of(
+                "engram.evaluation.drift.detector", "adwin",
+                "engram.evaluation.drift.delta", "1",
+                "engram.evaluation.drift.min-examples", "-1")));
+        assertThat(problems).hasSize(2);
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("engram.evaluation.drift.delta=1.0").contains("(0, 1)"));
+        assertThat(problems).anySatisfy(p -> assertThat(p).contains("engram.evaluation.drift.min-examples=-1").contains("0 to 10000000"));
+        assertThatThrownBy(() -> config(Map.of("engram.evaluation.drift.detector", "page-hinkley")).evaluation().drift().detector())
+                .hasMessageContaining("page-hinkley");
+    }
+
+    @Test
     void registryWireFormatSettings_badValuesNameKeyValueAndAllowed() {
         assertThat(config(Map.of()).ingest().avroRegistryWireFormat()).isFalse();
         assertThat(SettingsValidator.problems(config(Map.of("engram.ingest.avro-registry-wire-format", "true",

@@ -32,6 +32,22 @@ public final class EvaluationText {
         return text.toString();
     }
 
+    /** The drift detector: segment numbers, examples since the last boundary, and the ADWIN window bucket by bucket. */
+    public static String drift(DriftDetector detector) {
+        java.util.Map<String, String> segments = new java.util.TreeMap<>();
+        detector.segments().forEach((task, n) -> segments.put(task, Integer.toString(n)));
+        Adwin window = detector.window();
+        StateText text = new StateText().line("segments", segments).line("since boundary", detector.sinceBoundary())
+                .line("width", window.width()).line("total", StateText.bits(window.total()))
+                .line("squared deviations", StateText.bits(window.squaredDeviations()))
+                .longs("bucket sizes", window.bucketSizes());
+        double[][] buckets = window.buckets();
+        for (int b = 0; b < buckets.length; b++) {
+            text.doubles("bucket " + b, buckets[b]);
+        }
+        return text.toString();
+    }
+
     /** The outcomes held, oldest first, and the accuracy over them. */
     public static String prequential(ModelEvaluation evaluation) {
         Prequential prequential = evaluation.prequential();

@@ -71,6 +71,24 @@ final class LearnerStates {
         }
     }
 
+    /**
+     * {@code n} train examples of the last task "t2" labelled 0, then {@code n} labelled 1: the
+     * prequential error falls, then rises, so a drift detector alarms; then 40 of random labels, so
+     * its window holds errors and successes.
+     */
+    static void feedDrift(ContinualLearner learner, int n) {
+        SplittableRandom random = new SplittableRandom(6);
+        int inputs = learner.core().network().spec().inputSize();
+        for (int i = 0; i < 2 * n + 40; i++) {
+            float[] x = new float[inputs];
+            for (int d = 0; d < inputs; d++) {
+                x[d] = (float) (random.nextGaussian() * 0.3);
+            }
+            int label = i < n ? 0 : i < 2 * n ? 1 : random.nextInt(2);
+            learner.train(new Example("m", "t2", x, label, Example.Split.TRAIN, null));
+        }
+    }
+
     static byte[] write(ContinualLearner learner) throws IOException {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         learner.writeState(new DataOutputStream(bytes));

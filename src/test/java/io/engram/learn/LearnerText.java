@@ -42,6 +42,9 @@ final class LearnerText {
         texts.put("evaluation-sets", EvaluationText.sets(learner.evaluation()));
         texts.put("accuracy-matrix", EvaluationText.matrix(learner.evaluation()));
         texts.put("prequential", EvaluationText.prequential(learner.evaluation()));
+        if (learner.drift().enabled()) {
+            texts.put(learner.drift().section(), EvaluationText.drift(learner.drift()));
+        }
         return texts;
     }
 

@@ -36,7 +36,8 @@ import org.junit.jupiter.params.provider.MethodSource;
  * floats and doubles as their bits), and {@code sections.txt}, the sections in order. Three
  * learners cover every section: {@code mer-kfac} (MER with 256 steps per example, so the K-FAC
  * prior's step follows each example and the parameters are held plainly), {@code er-ewc} (ER with
- * a partial minibatch) and {@code online-online-ewc}.
+ * a partial minibatch), {@code online-online-ewc}, and {@code online-ewc-adwin} (a drift detector,
+ * fed past one alarm after the three tasks so that its state holds a segment).
  *
  * <p>The test joins each learner's section files into one state, restores a fresh learner of the
  * same settings from it, and compares the restored state of every section with its text, exactly;
@@ -60,6 +61,8 @@ class StateGoldenTest {
             case "mer-kfac" -> settings(LearnerMethod.MER, 1, 15, 16, ConsolidationMethod.KFAC);
             case "er-ewc" -> settings(LearnerMethod.ER, 3, 2, 2, ConsolidationMethod.EWC);
             case "online-online-ewc" -> settings(LearnerMethod.ONLINE, 3, 0, 2, ConsolidationMethod.ONLINE_EWC);
+            case "online-ewc-adwin" -> settings(LearnerMethod.ONLINE, 1, 0, 2, ConsolidationMethod.EWC)
+                    .withDrift(new io.engram.evaluate.DriftDetector.Settings(io.engram.config.DriftDetection.ADWIN, 0.1, 0));
             default -> throw new IllegalArgumentException("no golden learner '" + learner + "'");
         };
     }
@@ -118,7 +121,7 @@ class StateGoldenTest {
             }
         }
         assertThat(covered).contains("learner", "network", "replay", "minibatch", "window", "prior-kfac", "prior-ewc",
-                "prior-online-ewc", "evaluation-sets", "accuracy-matrix", "prequential");
+                "prior-online-ewc", "evaluation-sets", "accuracy-matrix", "prequential", "drift-adwin");
     }
 
     private static String file(String[] entry, String suffix) {
@@ -129,10 +132,14 @@ class StateGoldenTest {
     @Test
     @EnabledIfSystemProperty(named = "engram.golden.write", matches = "true")
     void writeGoldenFiles() throws IOException {
-        for (String learner : List.of("mer-kfac", "er-ewc", "online-online-ewc")) {
+        for (String learner : List.of("mer-kfac", "er-ewc", "online-online-ewc", "online-ewc-adwin")) {
             LearnerSettings settings = settings(learner);
             ContinualLearner original = LearnerStates.learner(settings);
             LearnerStates.feed(original, 5, 44, 3);
+            if (learner.endsWith("-adwin")) {
+                LearnerStates.feedDrift(original, 150);
+                assertThat(original.drift().segments()).as("the golden drift state holds a segment").isNotEmpty();
+            }
             byte[] state = LearnerStates.write(original);
             Map<String, String> texts = LearnerText.of(original);
             assertThat(LearnerText.of(LearnerStates.restore(settings, state, 1))).as("an exact restore of " + learner)

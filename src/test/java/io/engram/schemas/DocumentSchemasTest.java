@@ -88,6 +88,18 @@ class DocumentSchemasTest {
     }
 
     @Test
+    void manifestTrigger_ofADrift_namesTheSegmentItBegins() {
+        Manifest m = DocumentFixtures.manifest(true, null);
+        for (String trigger : new String[] {"drift:t#2", "drift:perm-03#17", "drift:t", "drift:t#x", "drift:a b#2"}) {
+            Manifest drift = new Manifest(m.model(), m.version(), m.parent(), m.created(), trigger, m.triggers(), m.triggersFolded(),
+                    m.tasks(), m.examplesSeen(), m.offsets(), m.artifact(), m.artifacts(), m.architecture(), m.training(), m.metrics(),
+                    m.runtime());
+            boolean valid = trigger.matches("drift:[a-z0-9-]+#[0-9]+");
+            assertThat(validate("model-version.schema.json", drift)).as(trigger).hasSize(valid ? 0 : 1);
+        }
+    }
+
+    @Test
     void manifest_withNullRequiredMembers_failsValidation() {
         Manifest m = DocumentFixtures.manifest(true, null);
         Manifest noTrigger = new Manifest(m.model(), m.version(), m.parent(), m.created(), null, m.triggers(), m.triggersFolded(), m.tasks(),
