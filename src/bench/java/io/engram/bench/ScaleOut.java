@@ -156,7 +156,12 @@ public final class ScaleOut {
                 Thread.sleep(20);
             }
             double rate = (records.size() - firstCount) / ((System.nanoTime() - first) / 1e9);
-            System.err.printf("  %-14s %d instance(s), %d model(s): %.0f examples/s%n", label, instances, models.size(), rate);
+            StringBuilder perBatch = new StringBuilder();
+            for (Service s : services) {
+                perBatch.append(' ').append(String.format("%.2f", s.partitionsPerBatch()));
+            }
+            System.err.printf("  %-14s %d instance(s), %d model(s): %.0f examples/s (partitions per batch:%s)%n", label, instances,
+                    models.size(), rate, perBatch);
             return rate;
         } finally {
             for (Service s : services) {
@@ -274,6 +279,25 @@ public final class ScaleOut {
                 }
             }
             return sum;
+        }
+
+        /** Mean partitions per batch, from engram_batch_partitions on /q/metrics. */
+        double partitionsPerBatch() {
+            try {
+                String m = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+                double count = 0;
+                double sum = 0;
+                for (String line : m.split("\n")) {
+                    if (line.startsWith("engram_batch_partitions_count")) {
+                        count = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                    } else if (line.startsWith("engram_batch_partitions_sum")) {
+                        sum = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                    }
+                }
+                return count == 0 ? Double.NaN : sum / count;
+            } catch (Exception e) {
+                return Double.NaN;
+            }
         }
 
         String log() throws IOException {

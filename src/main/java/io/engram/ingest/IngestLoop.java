@@ -303,6 +303,7 @@ public final class IngestLoop implements Runnable {
             }
         }
         if (!busy.isEmpty()) {
+            metrics.batch(busy.size());
             Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
             long deadline = System.nanoTime() + settings.batchDuration().toNanos();
             try {

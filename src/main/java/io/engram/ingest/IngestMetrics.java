@@ -70,6 +70,17 @@ public final class IngestMetrics {
                 .description("Records replayed to rebuild restored models (outputs suppressed)").register(registry)).increment(records);
     }
 
+    private io.micrometer.core.instrument.DistributionSummary batchPartitions;
+
+    /** A batch handed records (or due versions) of {@code partitions} partitions to the workers. */
+    void batch(int partitions) {
+        if (batchPartitions == null) {
+            batchPartitions = io.micrometer.core.instrument.DistributionSummary.builder("engram.batch.partitions")
+                    .description("Partitions learned in parallel per batch").register(registry);
+        }
+        batchPartitions.record(partitions);
+    }
+
     /** The number of examples-topic partitions this instance owns. */
     void owned(int partitions) {
         owned.set(partitions);
