@@ -181,6 +181,7 @@ public final class ContinualLearner implements Learner {
         LOG.info("Model {}: drift detected in task {} after {} train examples: segment {} ends, {} begins", model, task,
                 trained, segment, next);
         end(segment, "drift:" + next);
+        taskIndex(next); // the next segment begins now: the version answering the drift lists it, whatever the batch holds next
     }
 
     /** Ends task or segment {@code task}: learn what is pending, consolidate, evaluate, raise {@code trigger}. */
