@@ -48,21 +48,7 @@ public final class EndToEnd {
     public static void main(String[] args) throws Exception {
         Map<String, String> o = BenchOptions.parse("engram bench e2e", List.of("examples", "configs", "format", "out"), args);
         int examples = Integer.parseInt(o.getOrDefault("examples", "4000"));
-        FashionMnist data = FashionMnist.installed(FashionMnist.DEBIAN_PATH) ? FashionMnist.load(FashionMnist.DEBIAN_PATH)
-                : FashionMnist.synthetic(20_000, 1_000, 7);
-        PermutedStream stream = PermutedStream.create(2, examples / 2, 0, data.trainImages().length, 1);
-        List<byte[]> records = new ArrayList<>();
-        float[] x = new float[FashionMnist.PIXELS];
-        for (int t = 0; t < 2; t++) {
-            for (int index : stream.trainIndices(t)) {
-                stream.transform(data.trainImages()[index], t, x);
-                StringBuilder b = new StringBuilder("{\"task\":\"perm-" + t + "\",\"y\":" + data.trainLabels()[index] + ",\"x\":[");
-                for (int i = 0; i < x.length; i++) {
-                    b.append(i == 0 ? "" : ",").append(x[i] == 0f ? "0" : Float.toString(Math.round(x[i] * 1000) / 1000f));
-                }
-                records.add(b.append("]}").toString().getBytes(StandardCharsets.UTF_8));
-            }
-        }
+        List<byte[]> records = permutedJson(examples);
         boolean avro = o.getOrDefault("format", "json").equals("avro");
         if (avro) {
             List<byte[]> encoded = new ArrayList<>(records.size());
@@ -91,6 +77,29 @@ public final class EndToEnd {
         Files.createDirectories(out.toAbsolutePath().getParent());
         JSON.enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), results);
         System.err.println("Wrote " + out);
+    }
+
+    /**
+     * Train examples of two permuted Fashion-MNIST tasks (synthetic images where the data set is not
+     * installed), as JSON records of 784 inputs rounded to three decimals.
+     */
+    static List<byte[]> permutedJson(int examples) throws IOException {
+        FashionMnist data = FashionMnist.installed(FashionMnist.DEBIAN_PATH) ? FashionMnist.load(FashionMnist.DEBIAN_PATH)
+                : FashionMnist.synthetic(20_000, 1_000, 7);
+        PermutedStream stream = PermutedStream.create(2, examples / 2, 0, data.trainImages().length, 1);
+        List<byte[]> records = new ArrayList<>();
+        float[] x = new float[FashionMnist.PIXELS];
+        for (int t = 0; t < 2; t++) {
+            for (int index : stream.trainIndices(t)) {
+                stream.transform(data.trainImages()[index], t, x);
+                StringBuilder b = new StringBuilder("{\"task\":\"perm-" + t + "\",\"y\":" + data.trainLabels()[index] + ",\"x\":[");
+                for (int i = 0; i < x.length; i++) {
+                    b.append(i == 0 ? "" : ",").append(x[i] == 0f ? "0" : Float.toString(Math.round(x[i] * 1000) / 1000f));
+                }
+                records.add(b.append("]}").toString().getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        return records;
     }
 
     private static Map<String, Object> run(Config config, List<byte[]> records) throws Exception {

@@ -5,8 +5,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.engram.broker.EmbeddedKafkaBroker;
 import io.engram.broker.KafkaClients;
-import io.engram.data.FashionMnist;
-import io.engram.data.PermutedStream;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
@@ -55,9 +53,7 @@ public final class ScaleOut {
     public static void main(String[] args) throws Exception {
         Map<String, String> o = BenchOptions.parse("engram bench scale-out", List.of("examples", "out"), args);
         int examples = Integer.parseInt(o.getOrDefault("examples", "6000"));
-        FashionMnist data = FashionMnist.installed(FashionMnist.DEBIAN_PATH) ? FashionMnist.load(FashionMnist.DEBIAN_PATH)
-                : FashionMnist.synthetic(20_000, 1_000, 7);
-        List<byte[]> records = records(data, examples);
+        List<byte[]> records = EndToEnd.permutedJson(examples);
         Path root = Files.createTempDirectory("engram-scale-out");
         Map<String, Object> results = new LinkedHashMap<>();
         results.put("examples", records.size());
@@ -81,24 +77,6 @@ public final class ScaleOut {
         Files.createDirectories(out.toAbsolutePath().getParent());
         JSON.enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.toFile(), results);
         System.err.println("Wrote " + out);
-    }
-
-    /** Train examples of two permuted tasks, as JSON. */
-    private static List<byte[]> records(FashionMnist data, int examples) {
-        PermutedStream stream = PermutedStream.create(2, examples / 2, 0, data.trainImages().length, 1);
-        List<byte[]> records = new ArrayList<>();
-        float[] x = new float[FashionMnist.PIXELS];
-        for (int t = 0; t < 2; t++) {
-            for (int index : stream.trainIndices(t)) {
-                stream.transform(data.trainImages()[index], t, x);
-                StringBuilder b = new StringBuilder("{\"task\":\"perm-" + t + "\",\"y\":" + data.trainLabels()[index] + ",\"x\":[");
-                for (int i = 0; i < x.length; i++) {
-                    b.append(i == 0 ? "" : ",").append(x[i] == 0f ? "0" : Float.toString(Math.round(x[i] * 1000) / 1000f));
-                }
-                records.add(b.append("]}").toString().getBytes(StandardCharsets.UTF_8));
-            }
-        }
-        return records;
     }
 
     /** Two model ids the default partitioner puts on partitions 0 and 1. */

@@ -32,9 +32,9 @@ public class StatusResource {
     public Status status() {
         Map<String, LearnerStatus> models = new TreeMap<>();
         learners.all().forEach((model, learner) -> models.put(model, learner.status()));
-        long[] restore = ingest.restoreFigures();
-        Status.Instance instance = Status.Instance.of(kafka.instanceId(), kafka.transactionalId(), ingest.restoring(), restore[1],
-                restore[0] < 0 ? null : restore[0], ingest.owned().values());
+        IngestService.Restores restores = ingest.restores();
+        Status.Instance instance = Status.Instance.of(kafka.instanceId(), kafka.transactionalId(), ingest.restoring(), restores.count(),
+                restores.lastMillis(), ingest.owned().values());
         return Status.of(kafka.bootstrapServers(), kafka.topics().all(), ingest.state(), ingest.lastError(), models, ingest.parked(),
                 instance);
     }

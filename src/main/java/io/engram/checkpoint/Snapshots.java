@@ -27,7 +27,6 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -246,8 +245,8 @@ public class Snapshots implements ModelState {
         long written = 0;
         Map<String, byte[]> changedBytes = new HashMap<>();
         int chunkBytes = config.checkpoint().chunkBytes();
+        Map<String, ContinualLearner> all = learners.all();
         for (String model : partition.models()) {
-            Map<String, ContinualLearner> all = learners.all();
             ContinualLearner learner = all.get(model);
             if (learner == null) {
                 continue;
@@ -462,10 +461,5 @@ public class Snapshots implements ModelState {
 
     private static byte[] utf8(String s) {
         return s.getBytes(StandardCharsets.UTF_8);
-    }
-
-    /** The snapshot ids of the models of a partition this instance owns (for status); empty when none. */
-    public Set<String> snapshotted(TopicPartition tp) {
-        return new LinkedHashSet<>(markers.getOrDefault(tp, Map.of()).keySet());
     }
 }

@@ -460,8 +460,9 @@ public final class IngestLoop implements Runnable {
     private void endBatch(OwnedPartition partition) {
         Map<String, Long> offsets = Map.of(partition.topicPartition().topic() + "-" + partition.topicPartition().partition(),
                 partition.next());
+        Map<String, ? extends Learner> all = learners.all();
         for (String model : List.copyOf(partition.models())) {
-            Learner learner = learners.all().get(model);
+            Learner learner = all.get(model);
             if (learner == null) {
                 continue;
             }
@@ -481,8 +482,9 @@ public final class IngestLoop implements Runnable {
     }
 
     private boolean versionsDue(OwnedPartition partition) {
+        Map<String, ? extends Learner> all = learners.all();
         for (String model : partition.models()) {
-            Learner learner = learners.all().get(model);
+            Learner learner = all.get(model);
             if (learner != null && learner.versionDue()) {
                 return true;
             }

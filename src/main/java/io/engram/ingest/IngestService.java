@@ -59,9 +59,12 @@ public class IngestService {
         return loop == null ? java.util.Map.of() : loop.owned();
     }
 
-    /** Milliseconds the last restore took (-1 before the first) and restores so far. */
-    public long[] restoreFigures() {
-        return loop == null ? new long[] {-1, 0} : new long[] {loop.lastRestoreMillis(), loop.restores()};
+    /** Restores of newly owned partitions so far, and how long the last took (null before the first). */
+    public record Restores(long count, Long lastMillis) {
+    }
+
+    public Restores restores() {
+        return loop == null || loop.restores() == 0 ? new Restores(0, null) : new Restores(loop.restores(), loop.lastRestoreMillis());
     }
 
     /** True while the models of newly assigned partitions are restored. */

@@ -188,17 +188,22 @@ class ScaleOutIT {
         return out;
     }
 
-    @Test
-    void killedInstance_survivorFinishesEveryModelExactlyOnce() throws Exception {
-        List<String> models = models();
-        ServiceProcess a = instance("a");
-        ServiceProcess b = instance("b");
+    /** Both instances ready, every model at version 1, each instance owning some of them. */
+    private void firstTaskOnBoth(List<String> models, ServiceProcess a, ServiceProcess b) throws Exception {
         a.awaitReady(Duration.ofSeconds(120));
         b.awaitReady(Duration.ofSeconds(120));
         produceTask(models, 0);
         awaitVersions(models, 1, a, b);
         Await.until(Duration.ofSeconds(60), "both instances own models", () -> !ownedModels(a).isEmpty() && !ownedModels(b).isEmpty(),
                 () -> ownedModels(a) + " / " + ownedModels(b));
+    }
+
+    @Test
+    void killedInstance_survivorFinishesEveryModelExactlyOnce() throws Exception {
+        List<String> models = models();
+        ServiceProcess a = instance("a");
+        ServiceProcess b = instance("b");
+        firstTaskOnBoth(models, a, b);
         List<String> moved = ownedModels(b);
 
         long killed = System.nanoTime();
@@ -223,12 +228,7 @@ class ScaleOutIT {
         List<String> models = models();
         ServiceProcess a = instance("a");
         ServiceProcess b = instance("b");
-        a.awaitReady(Duration.ofSeconds(120));
-        b.awaitReady(Duration.ofSeconds(120));
-        produceTask(models, 0);
-        awaitVersions(models, 1, a, b);
-        Await.until(Duration.ofSeconds(60), "both instances own models", () -> !ownedModels(a).isEmpty() && !ownedModels(b).isEmpty(),
-                () -> ownedModels(a) + " / " + ownedModels(b));
+        firstTaskOnBoth(models, a, b);
 
         Await.until(Duration.ofSeconds(60), "no replay in progress", () -> !a.output().contains("replaying offsets")
                 || status(a).path("instance").path("partitions").findValues("replaying").stream().noneMatch(JsonNode::asBoolean),
