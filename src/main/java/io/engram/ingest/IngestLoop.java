@@ -38,8 +38,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The consume loop: poll, hand each partition's records to its worker (in order, in parallel
- * across partitions), wait for them, commit the batch's outputs with its offsets.
+ * The consume loop: poll, hand each partition's records to the workers (in order within a
+ * partition, in parallel across partitions), keep polling and handing over while they work, and
+ * when the batch closes commit its outputs with its offsets in one transaction.
  *
  * <p>Failures are typed (docs/code-style.md): a bad record is dead-lettered and the loop goes on; an
  * infrastructure failure (broker unreachable, credentials refused, a dead letter not acknowledged)
@@ -275,10 +276,19 @@ public final class IngestLoop implements Runnable {
         }
     }
 
-    /** What one partition's worker did with its share of a batch. */
-    private record Slice(TopicPartition tp, long handledTo, int count, RuntimeException diverged, long divergedAt) {
-    }
+    /** How many records a worker handles before it lets the next partition's share run (when partitions outnumber workers). */
+    private static final int QUANTUM = 64;
+    /** How long the loop's thread waits in one poll while a batch is open. */
+    private static final Duration BATCH_POLL = Duration.ofMillis(20);
 
+    /**
+     * One batch: handled by the workers while this thread polls on and hands them more, committed
+     * at once when it closes. A batch closes when it reached its time ({@link Settings#batchDuration()}),
+     * when one partition's share handled {@link Settings#batchRecords()}, when every share is done and
+     * nothing more came, or on a revocation or a stop; each worker then stops after the record in its
+     * hands, so no worker waits for another's share, and the records not reached are consumed again in
+     * the next batch.
+     */
     private void pollOnce() throws java.util.concurrent.ExecutionException, InterruptedException {
         if (outbox.discarded()) {
             renewOutbox(); // may throw while the broker is away; tried again on the next pass
@@ -290,115 +300,200 @@ public final class IngestLoop implements Runnable {
         if (!pendingTakeOver.isEmpty()) {
             takeOverPending(); // may throw while the broker is away or a dead instance's transaction is open; tried again
         }
-        Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> records = balanced(consumer.poll(settings.pollTimeout()));
+        ConsumerRecords<byte[], byte[]> polled = consumer.poll(settings.pollTimeout());
         if (loopState != State.RUNNING) {
             LOG.info("Ingest running on {} ({} partitions assigned)", topic, consumer.assignment().size());
             loopState = State.RUNNING;
             lastError = null;
         }
-        List<OwnedPartition> busy = new ArrayList<>();
+        OpenBatch b = new OpenBatch(System.nanoTime() + settings.batchDuration().toNanos());
         for (OwnedPartition partition : owned.values()) {
-            if (records.containsKey(partition.topicPartition()) || versionsDue(partition)) {
-                busy.add(partition);
+            if (versionsDue(partition)) {
+                b.share(partition);
             }
         }
-        if (!busy.isEmpty()) {
-            metrics.batch(busy.size());
-            Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
-            long deadline = System.nanoTime() + settings.batchDuration().toNanos();
-            try {
-                List<Future<Slice>> futures = new ArrayList<>();
-                for (OwnedPartition partition : busy) {
-                    List<ConsumerRecord<byte[], byte[]>> mine = records.getOrDefault(partition.topicPartition(), List.of());
-                    futures.add(workers.submit(() -> handleSlice(partition, mine, deadline)));
-                }
-                List<Slice> slices = new ArrayList<>();
-                RuntimeException failure = null;
-                for (Future<Slice> f : futures) {
-                    try {
-                        slices.add(f.get());
-                    } catch (java.util.concurrent.ExecutionException e) {
-                        if (failure == null) {
-                            failure = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
-                        }
-                    }
-                }
-                if (failure != null) {
-                    throw failure;
-                }
-                for (Slice slice : slices) {
-                    if (slice.diverged() != null) {
-                        divergedAt(slice.tp(), slice.divergedAt(), slice.diverged());
-                        return;
-                    }
-                }
-                for (Slice slice : slices) {
-                    if (slice.count() > 0) {
-                        next.put(slice.tp(), new OffsetAndMetadata(slice.handledTo()));
-                    }
-                }
-                seekToUnhandled(records, next);
-                outbox.commit(committable(next), consumer);
-            } catch (RuntimeException | java.util.concurrent.ExecutionException e) {
-                failedBatch(e);
-                throw e;
-            }
-            next.forEach((tp, offset) -> committed.merge(tp, offset.offset(), Math::max));
-            afterBatch.run();
+        b.dispatch(polled);
+        if (b.shares.isEmpty()) {
+            updateLag();
+            return;
         }
+        batch = b;
+        try {
+            boolean more = !polled.isEmpty();
+            while (!b.closing && System.nanoTime() - b.deadline < 0 && !b.full && (more || !b.idle())) {
+                polled = consumer.poll(BATCH_POLL); // a revocation inside closes the batch first
+                if (b.closed) {
+                    seekBack(polled); // the batch committed inside the poll: these come again in the next one
+                    updateLag();
+                    return;
+                }
+                b.dispatch(polled);
+                more = !polled.isEmpty();
+            }
+        } catch (RuntimeException e) {
+            if (!b.closed) {
+                close(b); // a stop (wakeup) or a broker failure: what was handled commits, or rolls back
+            }
+            throw e;
+        }
+        close(b);
         updateLag();
     }
 
-    /**
-     * The poll's records by partition, topped up so the workers have work in parallel: the consumer
-     * hands out one partition's fetched records before the next one's, so a backlog would come as
-     * batches of one partition at a time. When partitions this instance owns are behind but absent
-     * from the poll, the ones present are paused for one more poll that returns only the others'
-     * fetched records (if any arrived), then resumed.
-     */
-    private Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> balanced(ConsumerRecords<byte[], byte[]> polled) {
-        Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> out = new HashMap<>();
-        for (TopicPartition tp : polled.partitions()) {
-            out.put(tp, new ArrayList<>(polled.records(tp)));
+    /** The open batch, or null between batches. */
+    private volatile OpenBatch batch;
+
+    /** A batch's records by partition, with the workers handling them. */
+    private final class OpenBatch {
+        final long deadline;
+        final Map<TopicPartition, Share> shares = new java.util.LinkedHashMap<>();
+        /** Partitions paused because their share is full; resumed when the batch closes. */
+        final Set<TopicPartition> paused = new HashSet<>();
+        /** Set when the batch closes, or a worker failed: workers stop after their record. */
+        volatile boolean closing;
+        /** Set when a share handled {@link Settings#batchRecords()}. */
+        volatile boolean full;
+        boolean closed;
+        /** Shares with a worker task queued or running (guarded by this). */
+        int scheduled;
+
+        OpenBatch(long deadline) {
+            this.deadline = deadline;
         }
-        if (out.isEmpty() || owned.size() < 2 || settings.workerThreads() < 2) {
-            return out;
+
+        Share share(OwnedPartition partition) {
+            return shares.computeIfAbsent(partition.topicPartition(), tp -> new Share(this, partition));
         }
-        boolean othersBehind = false;
-        for (TopicPartition tp : owned.keySet()) {
-            if (!out.containsKey(tp) && !pendingTakeOver.contains(tp)) {
-                OptionalLong lag = consumer.currentLag(tp);
-                othersBehind |= lag.isPresent() && lag.getAsLong() > 0;
+
+        /** Hands polled records to their partitions' shares, at most {@link Settings#batchRecords()} each. */
+        void dispatch(ConsumerRecords<byte[], byte[]> polled) {
+            for (TopicPartition tp : polled.partitions()) {
+                OwnedPartition partition = owned.get(tp);
+                if (partition == null) {
+                    continue; // revoked during the poll: the new owner reads from the committed offset
+                }
+                Share share = share(partition);
+                List<ConsumerRecord<byte[], byte[]>> records = polled.records(tp);
+                int room = settings.batchRecords() - share.dispatched;
+                if (records.size() > room) {
+                    if (share.leftFrom < 0) {
+                        share.leftFrom = records.get(Math.max(room, 0)).offset();
+                    }
+                    records = records.subList(0, Math.max(room, 0));
+                }
+                share.dispatched += records.size();
+                share.offer(records);
+                if (share.dispatched >= settings.batchRecords() && consumer.assignment().contains(tp)) {
+                    consumer.pause(List.of(tp)); // nothing more of it this batch
+                    paused.add(tp);
+                }
             }
         }
-        if (!othersBehind) {
-            return out;
-        }
-        Set<TopicPartition> got = new HashSet<>(out.keySet());
-        got.retainAll(consumer.assignment());
-        consumer.pause(got);
-        try {
-            ConsumerRecords<byte[], byte[]> more = consumer.poll(Duration.ZERO);
-            for (TopicPartition tp : more.partitions()) {
-                out.computeIfAbsent(tp, k -> new ArrayList<>()).addAll(more.records(tp));
+
+        synchronized boolean idle() {
+            if (scheduled > 0) {
+                return false;
             }
-        } finally {
-            got.retainAll(consumer.assignment()); // a rebalance inside that poll may have taken some
-            got.removeAll(pendingTakeOver);
-            consumer.resume(got);
+            for (Share share : shares.values()) {
+                if (!share.queue.isEmpty()) {
+                    return false;
+                }
+            }
+            return true;
         }
-        return out;
+
+        synchronized void taskEnded() {
+            scheduled--;
+            notifyAll();
+        }
+
+        /** Stops the workers after the record in their hands and waits for them. */
+        synchronized void stopWorkers() throws InterruptedException {
+            closing = true;
+            while (scheduled > 0) {
+                wait();
+            }
+        }
     }
 
-    /** A partition's share of a batch, on a worker thread: its records in order, then its versions and snapshot. */
-    private Slice handleSlice(OwnedPartition partition, List<ConsumerRecord<byte[], byte[]>> records, long deadline) {
-        TopicPartition tp = partition.topicPartition();
-        int count = 0;
-        long handledTo = partition.next();
-        for (ConsumerRecord<byte[], byte[]> record : records) {
-            if (count >= settings.batchRecords() || (count > 0 && System.nanoTime() - deadline > 0)) {
-                break; // the rest of the poll is consumed again, in the next batch
+    /** One partition's records in a batch, handled in order by one worker at a time. */
+    private final class Share implements Runnable {
+        final OpenBatch batch;
+        final OwnedPartition partition;
+        /** Records handed over and not handled yet (guarded by the batch). */
+        final java.util.ArrayDeque<ConsumerRecord<byte[], byte[]>> queue = new java.util.ArrayDeque<>();
+        /** Whether a worker task of this share is queued or running (guarded by the batch). */
+        boolean scheduled;
+        /** Records handed over (the loop's thread only). */
+        int dispatched;
+        /** The first polled offset not handed over for lack of room, or -1 (the loop's thread only). */
+        long leftFrom = -1;
+        int count;
+        long handledTo;
+        RuntimeException diverged;
+        long divergedAt = -1;
+        Throwable failure;
+
+        Share(OpenBatch batch, OwnedPartition partition) {
+            this.batch = batch;
+            this.partition = partition;
+            this.handledTo = partition.next();
+        }
+
+        void offer(List<ConsumerRecord<byte[], byte[]>> records) {
+            if (records.isEmpty()) {
+                return;
             }
+            synchronized (batch) {
+                queue.addAll(records);
+                if (scheduled) {
+                    return;
+                }
+                scheduled = true;
+                batch.scheduled++;
+            }
+            workers.execute(this);
+        }
+
+        /** Handles up to {@link #QUANTUM} records, then goes to the back of the workers' queue if more wait. */
+        @Override
+        public void run() {
+            try {
+                for (int i = 0; i < QUANTUM; i++) {
+                    ConsumerRecord<byte[], byte[]> record;
+                    synchronized (batch) {
+                        record = batch.closing ? null : queue.peekFirst();
+                        if (record == null) {
+                            scheduled = false;
+                            batch.taskEnded();
+                            return;
+                        }
+                    }
+                    boolean goOn = handleOne(record);
+                    synchronized (batch) {
+                        queue.pollFirst();
+                    }
+                    if (!goOn) {
+                        batch.closing = true;
+                        break;
+                    }
+                }
+            } catch (RuntimeException | Error e) {
+                failure = e;
+                batch.closing = true;
+            }
+            synchronized (batch) {
+                if (!batch.closing && !queue.isEmpty()) {
+                    workers.execute(this); // still scheduled: the next quantum after the other shares' turns
+                    return;
+                }
+                scheduled = false;
+                batch.taskEnded();
+            }
+        }
+
+        /** Handles one record; false when the learner diverged on it (the batch then rolls back). */
+        private boolean handleOne(ConsumerRecord<byte[], byte[]> record) {
             count++;
             partition.moveTo(record.offset() + 1);
             Long until = partition.replayUntil();
@@ -411,21 +506,109 @@ public final class IngestLoop implements Runnable {
                     metrics.replayed(1);
                 }
             } catch (DivergedException e) {
-                return new Slice(tp, handledTo, count, e, record.offset());
+                diverged = e;
+                divergedAt = record.offset();
+                return false;
             } finally {
                 outbox.suppress(false);
             }
             handledTo = record.offset() + 1;
             if (replay && record.offset() + 1 >= until) {
                 partition.replayDone();
-                LOG.info("Replay of {} done at offset {}: state rebuilt, outputs resume", tp, until);
+                LOG.info("Replay of {} done at offset {}: state rebuilt, outputs resume", partition.topicPartition(), until);
+            }
+            if (count >= settings.batchRecords()) {
+                batch.full = true;
+            }
+            return true;
+        }
+
+        /** The first offset polled for this share and not handled, or -1 when it handled all. */
+        long firstUnhandled() {
+            synchronized (batch) {
+                return !queue.isEmpty() ? queue.peekFirst().offset() : leftFrom;
             }
         }
-        endBatch(partition);
-        if (!partition.replaying()) {
-            state.afterBatch(partition, partition.takeSnapshotDue());
+    }
+
+    /**
+     * Closes a batch: stops its workers, ends each share (versions folded, snapshot when due, in
+     * parallel), and commits the outputs with the offsets handled; a failure aborts and rolls back.
+     */
+    private void close(OpenBatch b) throws java.util.concurrent.ExecutionException, InterruptedException {
+        b.stopWorkers();
+        b.closed = true;
+        batch = null;
+        metrics.batch(b.shares.size());
+        Map<TopicPartition, OffsetAndMetadata> next = new HashMap<>();
+        try {
+            try {
+                for (Share share : b.shares.values()) {
+                    if (share.failure != null) {
+                        throw share.failure instanceof RuntimeException re ? re : new IllegalStateException(share.failure);
+                    }
+                }
+                for (Share share : b.shares.values()) {
+                    if (share.diverged != null) {
+                        divergedAt(share.partition.topicPartition(), share.divergedAt, share.diverged);
+                        return;
+                    }
+                }
+                List<Future<?>> ends = new ArrayList<>();
+                for (Share share : b.shares.values()) {
+                    OwnedPartition partition = share.partition;
+                    ends.add(workers.submit(() -> {
+                        endBatch(partition);
+                        if (!partition.replaying()) {
+                            state.afterBatch(partition, partition.takeSnapshotDue());
+                        }
+                    }));
+                }
+                RuntimeException failure = null;
+                for (Future<?> end : ends) {
+                    try {
+                        end.get();
+                    } catch (java.util.concurrent.ExecutionException e) {
+                        if (failure == null) {
+                            failure = e.getCause() instanceof RuntimeException re ? re : new IllegalStateException(e.getCause());
+                        }
+                    }
+                }
+                if (failure != null) {
+                    throw failure;
+                }
+                for (Share share : b.shares.values()) {
+                    if (share.count > 0) {
+                        next.put(share.partition.topicPartition(), new OffsetAndMetadata(share.handledTo));
+                    }
+                    long unhandled = share.firstUnhandled();
+                    TopicPartition tp = share.partition.topicPartition();
+                    if (unhandled >= 0 && owned.containsKey(tp) && consumer.assignment().contains(tp)) {
+                        consumer.seek(tp, unhandled);
+                    }
+                }
+                outbox.commit(committable(next), consumer);
+            } catch (RuntimeException | java.util.concurrent.ExecutionException e) {
+                failedBatch(e);
+                throw e;
+            }
+            next.forEach((tp, offset) -> committed.merge(tp, offset.offset(), Math::max));
+            afterBatch.run();
+        } finally {
+            Set<TopicPartition> resume = new HashSet<>(b.paused);
+            resume.retainAll(consumer.assignment());
+            resume.removeAll(pendingTakeOver);
+            consumer.resume(resume);
         }
-        return new Slice(tp, handledTo, count, null, -1);
+    }
+
+    /** Seeks the partitions of records polled after their batch closed back to the first of them. */
+    private void seekBack(ConsumerRecords<byte[], byte[]> polled) {
+        for (TopicPartition tp : polled.partitions()) {
+            if (owned.containsKey(tp) && consumer.assignment().contains(tp)) {
+                consumer.seek(tp, polled.records(tp).get(0).offset());
+            }
+        }
     }
 
     /** Offsets to commit: those of records handled for the first time (replayed ones were committed before). */
@@ -438,22 +621,6 @@ public final class IngestLoop implements Runnable {
             }
         });
         return out;
-    }
-
-    /** Seeks each partition with records the batch did not reach back to its first such record. */
-    private void seekToUnhandled(Map<TopicPartition, List<ConsumerRecord<byte[], byte[]>>> records,
-            Map<TopicPartition, OffsetAndMetadata> next) {
-        for (TopicPartition tp : records.keySet()) {
-            if (!owned.containsKey(tp)) {
-                continue; // revoked during the poll: the new owner reads from the committed offset
-            }
-            List<ConsumerRecord<byte[], byte[]>> polled = records.get(tp);
-            OffsetAndMetadata handledTo = next.get(tp);
-            long firstUnhandled = handledTo == null ? polled.get(0).offset() : handledTo.offset();
-            if (firstUnhandled <= polled.get(polled.size() - 1).offset()) {
-                consumer.seek(tp, firstUnhandled);
-            }
-        }
     }
 
     /** Versions folded during the batch go out in its transaction, with the offsets the models reflect. */
@@ -847,12 +1014,23 @@ public final class IngestLoop implements Runnable {
 
     /**
      * Partitions come and go with the group (incremental rebalancing: only the partitions that
-     * move are revoked). Every batch commits before the next poll, and these run inside poll.
+     * move are revoked). These run inside poll, which the loop also calls while a batch is open: a
+     * revocation closes and commits that batch first.
      */
     private final class Rebalance implements ConsumerRebalanceListener {
         @Override
         public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
             pendingTakeOver.removeAll(partitions);
+            OpenBatch open = batch;
+            if (open != null && !partitions.isEmpty()) {
+                try {
+                    close(open); // the batch commits before its partitions are handed over
+                } catch (RuntimeException | java.util.concurrent.ExecutionException e) {
+                    LOG.warn("The batch open at the revocation of {} did not commit ({}); its models roll back", partitions, e.toString());
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
             boolean canWrite = clean() && outbox != null;
             boolean wrote = false;
             for (TopicPartition tp : partitions) {
@@ -893,6 +1071,21 @@ public final class IngestLoop implements Runnable {
         public void onPartitionsLost(Collection<TopicPartition> partitions) {
             // thrown out of the group: another instance may own these already, so nothing is written
             LOG.warn("Lost {} (this instance left the group); their models are let go", partitions);
+            OpenBatch open = batch;
+            if (open != null) {
+                // its offsets cannot commit any more: stop it, abort, and take the remaining partitions again
+                try {
+                    open.stopWorkers();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                open.closed = true;
+                batch = null;
+                Set<TopicPartition> resume = new HashSet<>(open.paused);
+                resume.retainAll(consumer.assignment());
+                consumer.resume(resume);
+                failedBatch(new IllegalStateException("partitions " + partitions + " lost during a batch"));
+            }
             pendingTakeOver.removeAll(partitions);
             for (TopicPartition tp : partitions) {
                 release(owned.remove(tp), false);
