@@ -321,7 +321,8 @@ public final class IngestLoop implements Runnable {
         try {
             boolean more = !polled.isEmpty();
             while (!b.closing && System.nanoTime() - b.deadline < 0 && !b.full && (more || !b.idle())) {
-                polled = consumer.poll(BATCH_POLL); // a revocation inside closes the batch first
+                // decoding ahead of the workers puts a core the workers leave idle to use; polling without waiting then
+                polled = consumer.poll(b.decodeAhead() > 0 ? Duration.ZERO : BATCH_POLL); // a revocation inside closes the batch first
                 if (b.closed) {
                     seekBack(polled); // the batch committed inside the poll: these come again in the next one
                     updateLag();
@@ -338,6 +339,61 @@ public final class IngestLoop implements Runnable {
         }
         close(b);
         updateLag();
+    }
+
+    /** Records the loop's thread decodes ahead of the workers between two polls. */
+    private static final int DECODE_AHEAD = 256;
+
+    /**
+     * A record handed to a worker, decoded by whichever thread comes first: the loop's thread ahead
+     * of the worker, or the worker when it gets there first.
+     */
+    private final class Pending {
+        private static final int RAW = 0;
+        private static final int DECODING = 1;
+        private static final int DECODED = 2;
+        final ConsumerRecord<byte[], byte[]> record;
+        private final java.util.concurrent.atomic.AtomicInteger state = new java.util.concurrent.atomic.AtomicInteger(RAW);
+        private IngestRecord decoded; // published by the volatile write of DECODED
+
+        Pending(ConsumerRecord<byte[], byte[]> record) {
+            this.record = record;
+        }
+
+        /** On the loop's thread: decodes the record unless its worker took it; true when this call decoded it. */
+        boolean decodeAhead() {
+            if (!state.compareAndSet(RAW, DECODING)) {
+                return false;
+            }
+            IngestRecord r;
+            try {
+                r = decode(record);
+            } catch (RuntimeException e) {
+                state.set(RAW); // the worker decodes it and meets the failure itself
+                return false;
+            }
+            decoded = r;
+            state.set(DECODED);
+            return true;
+        }
+
+        /** On the worker: the decoded record, decoding it here unless the loop's thread did or is doing it. */
+        IngestRecord take() {
+            if (state.compareAndSet(RAW, DECODING)) {
+                return decode(record);
+            }
+            while (state.get() == DECODING) {
+                Thread.onSpinWait(); // the loop's thread is decoding it now: microseconds
+            }
+            if (state.get() == RAW) {
+                return decode(record); // the loop's thread failed on it
+            }
+            return decoded;
+        }
+    }
+
+    private IngestRecord decode(ConsumerRecord<byte[], byte[]> record) {
+        return decoder.decode(record.key(), record.value(), AvroRecords.isAvro(record.headers()));
     }
 
     /** The open batch, or null between batches. */
@@ -395,11 +451,32 @@ public final class IngestLoop implements Runnable {
                 return false;
             }
             for (Share share : shares.values()) {
-                if (!share.queue.isEmpty()) {
+                if (share.head < share.queue.size()) {
                     return false;
                 }
             }
             return true;
+        }
+
+        /**
+         * Decodes up to {@link #DECODE_AHEAD} records the workers have not reached, on the loop's thread;
+         * a worker reaching a record first decodes it itself. Returns how many this thread decoded.
+         */
+        int decodeAhead() {
+            int done = 0;
+            for (Share share : shares.values()) {
+                int from;
+                int to;
+                synchronized (this) {
+                    from = Math.max(share.ahead, share.head);
+                    to = share.queue.size();
+                }
+                for (int i = from; i < to && done < DECODE_AHEAD && !closing; i++) {
+                    done += share.queue.get(i).decodeAhead() ? 1 : 0; // only this thread adds to the queue: no race on get
+                    share.ahead = i + 1;
+                }
+            }
+            return done;
         }
 
         synchronized void taskEnded() {
@@ -420,8 +497,12 @@ public final class IngestLoop implements Runnable {
     private final class Share implements Runnable {
         final OpenBatch batch;
         final OwnedPartition partition;
-        /** Records handed over and not handled yet (guarded by the batch). */
-        final java.util.ArrayDeque<ConsumerRecord<byte[], byte[]>> queue = new java.util.ArrayDeque<>();
+        /** Records handed over, in order (added by the loop's thread, guarded by the batch); those from {@link #head} are not handled yet. */
+        final List<Pending> queue = new ArrayList<>();
+        /** The next record to handle (guarded by the batch). */
+        int head;
+        /** The next record to decode ahead (the loop's thread only). */
+        int ahead;
         /** Whether a worker task of this share is queued or running (guarded by the batch). */
         boolean scheduled;
         /** Records handed over (the loop's thread only). */
@@ -444,8 +525,12 @@ public final class IngestLoop implements Runnable {
             if (records.isEmpty()) {
                 return;
             }
+            List<Pending> pending = new ArrayList<>(records.size());
+            for (ConsumerRecord<byte[], byte[]> record : records) {
+                pending.add(new Pending(record));
+            }
             synchronized (batch) {
-                queue.addAll(records);
+                queue.addAll(pending);
                 if (scheduled) {
                     return;
                 }
@@ -460,9 +545,9 @@ public final class IngestLoop implements Runnable {
         public void run() {
             try {
                 for (int i = 0; i < QUANTUM; i++) {
-                    ConsumerRecord<byte[], byte[]> record;
+                    Pending record;
                     synchronized (batch) {
-                        record = batch.closing ? null : queue.peekFirst();
+                        record = batch.closing || head == queue.size() ? null : queue.get(head);
                         if (record == null) {
                             scheduled = false;
                             batch.taskEnded();
@@ -471,7 +556,7 @@ public final class IngestLoop implements Runnable {
                     }
                     boolean goOn = handleOne(record);
                     synchronized (batch) {
-                        queue.pollFirst();
+                        head++;
                     }
                     if (!goOn) {
                         batch.closing = true;
@@ -483,7 +568,7 @@ public final class IngestLoop implements Runnable {
                 batch.closing = true;
             }
             synchronized (batch) {
-                if (!batch.closing && !queue.isEmpty()) {
+                if (!batch.closing && head < queue.size()) {
                     workers.execute(this); // still scheduled: the next quantum after the other shares' turns
                     return;
                 }
@@ -493,14 +578,15 @@ public final class IngestLoop implements Runnable {
         }
 
         /** Handles one record; false when the learner diverged on it (the batch then rolls back). */
-        private boolean handleOne(ConsumerRecord<byte[], byte[]> record) {
+        private boolean handleOne(Pending pending) {
+            ConsumerRecord<byte[], byte[]> record = pending.record;
             count++;
             partition.moveTo(record.offset() + 1);
             Long until = partition.replayUntil();
             boolean replay = until != null && record.offset() < until;
             outbox.suppress(replay);
             try {
-                String model = handle(record, partition);
+                String model = handle(record, partition, pending);
                 partition.handled(model, replay);
                 if (replay) {
                     metrics.replayed(1);
@@ -526,7 +612,7 @@ public final class IngestLoop implements Runnable {
         /** The first offset polled for this share and not handled, or -1 when it handled all. */
         long firstUnhandled() {
             synchronized (batch) {
-                return !queue.isEmpty() ? queue.peekFirst().offset() : leftFrom;
+                return head < queue.size() ? queue.get(head).record.offset() : leftFrom;
             }
         }
     }
@@ -854,7 +940,7 @@ public final class IngestLoop implements Runnable {
      * Hands one record to its learner or to the dead-letter topic, and counts it; returns the
      * model it belongs to (null when unknown).
      */
-    private String handle(ConsumerRecord<byte[], byte[]> record, OwnedPartition partition) {
+    private String handle(ConsumerRecord<byte[], byte[]> record, OwnedPartition partition, Pending pending) {
         handled.incrementAndGet();
         Set<Long> marked = poisoned.get(partition.topicPartition());
         if (marked != null && marked.remove(record.offset())) {
@@ -865,7 +951,7 @@ public final class IngestLoop implements Runnable {
                             + "so the learner was rolled back to its last snapshot and the record set aside.", null));
             return model;
         }
-        IngestRecord decoded = decoder.decode(record.key(), record.value(), AvroRecords.isAvro(record.headers()));
+        IngestRecord decoded = pending.take();
         if (decoded instanceof Rejection rejection) {
             reject(record, rejection);
             return null;
