@@ -115,13 +115,15 @@ public final class ContinualLearner implements Learner {
         boolean predict = prequential || drift.enabled();
         // test-then-train: the prediction comes before learning; may refuse the example as an outlier
         // (OutlierException) with nothing changed; the first example of a task never is
+        long steps = core.steps();
         float loss = core.observe(example.x(), 0, example.label(), task, predict ? probabilities : null);
         boolean correct = predict && argmax(probabilities) == example.label();
         if (prequential) {
             evaluation.prequential(correct);
         }
-        // divergence guard on the parameters themselves (outputs can hide it: ReLU maps NaN to 0); NaN loss = no step yet
-        if (Float.isInfinite(loss) || !core.network().isFinite()) {
+        // divergence guard on the parameters themselves (outputs can hide it: ReLU maps NaN to 0), after each step
+        // (a pass over every parameter: once per minibatch, not once per example)
+        if (Float.isInfinite(loss) || (core.steps() != steps && !core.network().isFinite())) {
             throw new DivergedException("model " + model + " diverged on a train example of task " + example.task()
                     + " (loss " + loss + "): its weights are no longer finite");
         }

@@ -38,6 +38,13 @@ public final class ExperienceReplay implements TrainingMethod {
         return new ExperienceReplay(network, buffer, learningRate, batchSize, 0);
     }
 
+    private long steps;
+
+    @Override
+    public long steps() {
+        return steps;
+    }
+
     @Override
     public float observe(float[] x, int offset, int label, int task) {
         return incoming.add(x, offset, label, task) ? flush() : Float.NaN;
@@ -55,6 +62,7 @@ public final class ExperienceReplay implements TrainingMethod {
             batch.add(buffer.inputs(), buffer.offset(drawn[i]), buffer.label(drawn[i]));
         }
         float loss = network.step(batch, learningRate);
+        steps++;
         for (int r = 0; r < incoming.size(); r++) {
             buffer.add(incoming.inputs(), incoming.offset(r), incoming.label(r), incoming.task(r));
         }

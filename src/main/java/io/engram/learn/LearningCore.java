@@ -75,6 +75,11 @@ public final class LearningCore {
         return loss;
     }
 
+    /** Steps the training method took so far: the parameters change only when this grows. */
+    public long steps() {
+        return method.steps();
+    }
+
     /** Learns any partial minibatch now; returns its loss or NaN. */
     public float flush() {
         return method.flush();

@@ -106,12 +106,20 @@ public final class MetaExperienceReplay implements TrainingMethod {
             network.proximalStep((float) (gamma * priorRate));
         }
         buffer.add(current, 0, label, task);
+        steps++;
         return loss;
     }
 
     @Override
     public float flush() {
         return Float.NaN; // every example is learned when it arrives
+    }
+
+    private long steps;
+
+    @Override
+    public long steps() {
+        return steps;
     }
 
     @Override

@@ -19,6 +19,9 @@ public interface TrainingMethod {
     /** Learns from a partially filled minibatch now; returns its loss or NaN when there was none. */
     float flush();
 
+    /** Steps taken so far: the parameters change only when this grows. */
+    long steps();
+
     /** Writes the state sections of what the method holds between calls (a partial minibatch); none by default. */
     default void writeState(io.engram.state.Sections.Writer state) throws java.io.IOException {
     }
