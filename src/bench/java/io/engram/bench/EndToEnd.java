@@ -26,9 +26,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 
 /**
  * {@code ./engram bench e2e}: examples/s from Kafka to learned, through the packaged service (a
- * separate JVM with its embedded broker), for online, ER and MER in the configurations of the
+ * separate JVM) and a broker this JVM starts, for online, ER and MER in the configurations of the
  * learner-only throughput bench. Phase 1: a backlog of permuted Fashion-MNIST train examples is
- * produced, then the time from the first example learned to the last gives the service's rate.
+ * produced before the service starts (so it drains a backlog, not the producer's pace), then the
+ * time from the first example learned to the last gives the service's rate.
  * Phase 2: the same count is produced at 80% of that rate while the committed lag is sampled.
  * {@code --format avro} sends the same examples as Avro binary of schemas/example.avsc (header
  * content-type: application/avro) instead of JSON.
@@ -67,11 +68,14 @@ public final class EndToEnd {
                         "ENGRAM_LEARNER_REPLAY_BATCH", "10")),
                 new Config("mer-5120-s10-k11", Map.of("ENGRAM_LEARNER_METHOD", "mer", "ENGRAM_LEARNER_REPLAY_BATCH", "10")));
         List<Map<String, Object>> results = new ArrayList<>();
-        for (Config config : configs) {
-            if (o.containsKey("configs") && !List.of(o.get("configs").split(",")).contains(config.label())) {
-                continue;
+        Path root = Files.createTempDirectory("engram-e2e-broker");
+        try (io.engram.broker.EmbeddedKafkaBroker broker = new io.engram.broker.EmbeddedKafkaBroker(root, 0).start()) {
+            for (Config config : configs) {
+                if (o.containsKey("configs") && !List.of(o.get("configs").split(",")).contains(config.label())) {
+                    continue;
+                }
+                results.add(run(config, records, broker.bootstrapServers()));
             }
-            results.add(run(config, records));
         }
         Path out = Path.of(o.getOrDefault("out", "target/bench/engram-e2e.json"));
         Files.createDirectories(out.toAbsolutePath().getParent());
@@ -102,10 +106,16 @@ public final class EndToEnd {
         return records;
     }
 
-    private static Map<String, Object> run(Config config, List<byte[]> records) throws Exception {
+    private static Map<String, Object> run(Config config, List<byte[]> records, String bootstrap) throws Exception {
         Path dir = Files.createTempDirectory("engram-e2e");
         int http = freePort();
-        int kafkaPort = freePort();
+        String topic = config.label() + ".examples";
+        KafkaClients clients = new KafkaClients(bootstrap, Map.of(), 10_000);
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", bootstrap))) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1))).all().get();
+        }
+        produce(clients, topic, "backlog", records, 0); // phase 1's backlog, before the service starts
         ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "-jar", "target/quarkus-app/quarkus-run.jar")
                 .redirectErrorStream(true).redirectOutput(dir.resolve("service.log").toFile());
@@ -113,7 +123,9 @@ public final class EndToEnd {
         env.put("OMP_NUM_THREADS", "1");
         env.put("ENGRAM_DATA_DIR", dir.toString());
         env.put("QUARKUS_HTTP_PORT", Integer.toString(http));
-        env.put("ENGRAM_KAFKA_EMBEDDED_PORT", Integer.toString(kafkaPort));
+        env.put("ENGRAM_KAFKA_BOOTSTRAP_SERVERS", bootstrap);
+        env.put("ENGRAM_TOPIC_PREFIX", config.label() + ".");
+        env.put("ENGRAM_KAFKA_GROUP_ID", config.label() + ".group");
         env.put("ENGRAM_CONSOLIDATION_METHOD", "none"); // as in the learner-only bench
         env.put("ENGRAM_EVALUATION_EVERY_EXAMPLES", "0");
         env.put("ENGRAM_CHECKPOINT_EVERY_EXAMPLES", "1000000");
@@ -127,11 +139,8 @@ public final class EndToEnd {
                 if (System.nanoTime() > deadline || !service.isAlive()) {
                     throw new IllegalStateException("service did not start; see " + dir.resolve("service.log"));
                 }
-                Thread.sleep(300);
+                Thread.sleep(20); // the backlog is waiting: the first learned examples should be seen early
             }
-            KafkaClients clients = new KafkaClients("127.0.0.1:" + kafkaPort, Map.of(), 10_000);
-            // phase 1: backlog
-            produce(clients, "backlog", records, 0);
             long first = 0;
             long firstCount = 0;
             while (true) {
@@ -152,7 +161,7 @@ public final class EndToEnd {
             double target = 0.8 * rate;
             Thread producer = new Thread(() -> {
                 try {
-                    produce(clients, "paced", records, target);
+                    produce(clients, topic, "paced", records, target);
                 } catch (Exception e) {
                     throw new IllegalStateException(e);
                 }
@@ -183,7 +192,7 @@ public final class EndToEnd {
         }
     }
 
-    private static void produce(KafkaClients clients, String model, List<byte[]> records, double rate) throws Exception {
+    private static void produce(KafkaClients clients, String topic, String model, List<byte[]> records, double rate) throws Exception {
         byte[] key = model.getBytes(StandardCharsets.UTF_8);
         long start = System.nanoTime();
         try (KafkaProducer<byte[], byte[]> producer = clients.producer("e2e")) {
@@ -194,7 +203,7 @@ public final class EndToEnd {
                         Thread.sleep(wait / 1_000_000, (int) (wait % 1_000_000));
                     }
                 }
-                producer.send(new ProducerRecord<>("engram.examples", null, key, records.get(i), headers));
+                producer.send(new ProducerRecord<>(topic, null, key, records.get(i), headers));
             }
             producer.flush();
         }

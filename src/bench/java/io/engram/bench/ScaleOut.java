@@ -97,6 +97,9 @@ public final class ScaleOut {
             int instances, List<byte[]> records) throws Exception {
         List<Service> services = new ArrayList<>();
         try {
+            if (instances == 1) {
+                produce(clients, label, models, records); // a backlog before the service starts: its rate, not the producer's
+            }
             for (int i = 0; i < instances; i++) {
                 services.add(Service.start(root.resolve(label + "-" + i), broker.bootstrapServers(), label + ".", Map.of()));
             }
@@ -105,13 +108,7 @@ public final class ScaleOut {
             }
             if (instances > 1) {
                 Thread.sleep(5000); // let the group settle: one partition each
-            }
-            try (KafkaProducer<byte[], byte[]> producer = clients.producer("scale-out")) {
-                for (int i = 0; i < records.size(); i++) {
-                    String model = models.get(i % models.size());
-                    producer.send(new ProducerRecord<>(label + ".examples", model.getBytes(StandardCharsets.UTF_8), records.get(i)));
-                }
-                producer.flush();
+                produce(clients, label, models, records);
             }
             long first = 0;
             long firstCount = 0;
@@ -145,6 +142,25 @@ public final class ScaleOut {
             for (Service s : services) {
                 s.stop();
             }
+        }
+    }
+
+    /** The records on {@code label}.examples (created with the bench's partitions when absent), spread evenly over {@code models}. */
+    private static void produce(KafkaClients clients, String label, List<String> models, List<byte[]> records) throws Exception {
+        try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
+                Map.of("bootstrap.servers", clients.bootstrapServers()))) {
+            admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(label + ".examples", PARTITIONS, (short) 1))).all().get();
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (!(e.getCause() instanceof org.apache.kafka.common.errors.TopicExistsException)) {
+                throw e;
+            }
+        }
+        try (KafkaProducer<byte[], byte[]> producer = clients.producer("scale-out")) {
+            for (int i = 0; i < records.size(); i++) {
+                String model = models.get(i % models.size());
+                producer.send(new ProducerRecord<>(label + ".examples", model.getBytes(StandardCharsets.UTF_8), records.get(i)));
+            }
+            producer.flush();
         }
     }
 
