@@ -673,7 +673,13 @@ public final class IngestLoop implements Runnable {
                         consumer.seek(tp, unhandled);
                     }
                 }
+                long commitStart = System.nanoTime();
                 outbox.commit(committable(next), consumer);
+                int records = 0;
+                for (Share share : b.shares.values()) {
+                    records += share.count;
+                }
+                metrics.committed(records, System.nanoTime() - commitStart);
             } catch (RuntimeException | java.util.concurrent.ExecutionException e) {
                 failedBatch(e);
                 throw e;

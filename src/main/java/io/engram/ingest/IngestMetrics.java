@@ -71,6 +71,20 @@ public final class IngestMetrics {
     }
 
     private io.micrometer.core.instrument.DistributionSummary batchPartitions;
+    private io.micrometer.core.instrument.DistributionSummary batchRecords;
+    private io.micrometer.core.instrument.Timer batchCommits;
+
+    /** A batch that handled {@code records} records committed in {@code nanos}. */
+    void committed(int records, long nanos) {
+        if (batchCommits == null) {
+            batchRecords = io.micrometer.core.instrument.DistributionSummary.builder("engram.batch.records")
+                    .description("Records a batch handled").register(registry);
+            batchCommits = io.micrometer.core.instrument.Timer.builder("engram.batch.commit")
+                    .description("Time a batch's commit took (its workers wait)").register(registry);
+        }
+        batchRecords.record(records);
+        batchCommits.record(nanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+    }
 
     /** A batch handed records (or due versions) of {@code partitions} partitions to the workers. */
     void batch(int partitions) {
