@@ -156,7 +156,11 @@ public final class EndToEnd {
             }
             double seconds = (System.nanoTime() - first) / 1e9;
             double rate = (records.size() - firstCount) / seconds;
-            System.err.printf("  %-18s backlog: %.0f examples/s through Kafka%n", config.label(), rate);
+            Map<String, Double> m = metrics(url);
+            double commitMs = 1000 * m.getOrDefault("engram_batch_commit_seconds_sum", 0.0) / m.getOrDefault("engram_batch_commit_seconds_count", 1.0);
+            double perBatch = m.getOrDefault("engram_batch_records_sum", 0.0) / m.getOrDefault("engram_batch_records_count", 1.0);
+            System.err.printf("  %-18s backlog: %.0f examples/s through Kafka (%.0f records a batch, commit %.1f ms)%n", config.label(), rate,
+                    perBatch, commitMs);
             // phase 2: 80% of that rate, sampling the committed lag
             double target = 0.8 * rate;
             Thread producer = new Thread(() -> {
@@ -180,6 +184,8 @@ public final class EndToEnd {
             r.put("label", config.label());
             r.put("examples", records.size());
             r.put("examples_per_second", rate);
+            r.put("records_per_batch", perBatch);
+            r.put("commit_ms", commitMs);
             r.put("paced_rate", target);
             r.put("max_lag_records", maxLag);
             r.put("lag_samples", lags.size());
@@ -223,6 +229,19 @@ public final class EndToEnd {
     private static long trained(String url, String model) {
         JsonNode s = status(url);
         return s == null ? 0 : s.path("models").path(model).path("trained").asLong(0);
+    }
+
+    /** The service's Prometheus samples without labels, by name. */
+    private static Map<String, Double> metrics(String url) throws IOException, InterruptedException {
+        String body = HTTP.send(HttpRequest.newBuilder(URI.create(url + "/q/metrics")).build(), HttpResponse.BodyHandlers.ofString()).body();
+        Map<String, Double> out = new java.util.HashMap<>();
+        for (String line : body.split("\n")) {
+            int space = line.lastIndexOf(' ');
+            if (!line.startsWith("#") && space > 0 && !line.contains("{")) {
+                out.put(line.substring(0, space).trim(), Double.parseDouble(line.substring(space + 1)));
+            }
+        }
+        return out;
     }
 
     private static long lag(String url) throws IOException, InterruptedException {

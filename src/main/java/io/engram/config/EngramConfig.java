@@ -486,9 +486,9 @@ public interface EngramConfig {
         @WithDefault("5s")
         Duration batchDuration();
 
-        /** Most records in one batch (also the consumer's {@code max.poll.records}). */
+        /** Most records of one partition in one batch. */
         @WithName("batch-records")
-        @WithDefault("2000")
+        @WithDefault("20000")
         int batchRecords();
 
         /**

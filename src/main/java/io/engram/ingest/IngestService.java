@@ -39,7 +39,8 @@ public class IngestService {
                                 ingest.inputMax().orElse(Double.POSITIVE_INFINITY))),
                 ingest.maxRecordBytes(),
                 new AvroRecords.RegistryWireFormat(ingest.avroRegistryWireFormat(), ingest.avroRegistrySchemaId()));
-        loop = new IngestLoop(kafka::ensureTopics, () -> kafka.clients().consumer(config.kafka().groupId(), "engram-ingest", ingest.batchRecords()),
+        loop = new IngestLoop(kafka::ensureTopics, () -> kafka.clients().consumer(config.kafka().groupId(), "engram-ingest",
+                Math.min(ingest.batchRecords(), IngestLoop.QUEUE_RECORDS)),
                 kafka::outbox, kafka.topics().examples(), kafka.topics().deadLetters(), decoder, learners,
                 new IngestMetrics(registry),
                 new IngestLoop.Settings(ingest.pollTimeout(), ingest.backoff(), ingest.maxBackoff(), ingest.taskSwitchEndsTask(),

@@ -75,8 +75,8 @@ class ParallelPartitionsIT {
                     new IngestLoop.Settings(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(1), true,
                             Duration.ofSeconds(5), 500, Duration.ofSeconds(60), 2));
             // both backlogs are there before the loop starts
-            TestRecords.produce(clients, topics.examples(), keys.get(0), records("s", SLOW_RECORDS));
-            TestRecords.produce(clients, topics.examples(), keys.get(1), records("f", FAST_RECORDS));
+            TestRecords.produceAll(clients, topics.examples(), keys.get(0), records("s", SLOW_RECORDS));
+            TestRecords.produceAll(clients, topics.examples(), keys.get(1), records("f", FAST_RECORDS));
             Thread thread = new Thread(loop, "parallel-it");
             thread.start();
             try {
@@ -95,6 +95,49 @@ class ParallelPartitionsIT {
         }
         assertThat(fast.learned).containsExactlyElementsOf(ids("f", FAST_RECORDS));
         assertThat(slow.learned).containsExactlyElementsOf(ids("s", SLOW_RECORDS));
+    }
+
+    @Test
+    void aBacklogLongerThanTheQueueBound_isLearnedOnceAndInOrder() throws Exception {
+        String run = "queue-it-" + UUID.randomUUID().toString().substring(0, 8) + ".";
+        Topics topics = new Topics(run);
+        KafkaClients clients = kafka.clients();
+        try (var admin = clients.admin("queue-it")) {
+            TopicSetup.ensure(admin, topics, 1, (short) 1, 30_000);
+        }
+        int n = 3 * IngestLoop.QUEUE_RECORDS; // the partition is paused and resumed several times in one batch
+        RecordingLearner learner = new RecordingLearner(0, 500); // the first record waits: the queue fills to its bound
+        LearnerRegistry registry = new LearnerRegistry() {
+            @Override
+            public Learner forModel(String model) {
+                return learner;
+            }
+
+            @Override
+            public Map<String, ? extends Learner> all() {
+                return Map.of("m", learner);
+            }
+        };
+        TestRecords.produceAll(clients, topics.examples(), "m", records("r", n));
+        try (KafkaProducer<byte[], byte[]> producer = clients.transactionalProducer("queue-it", run + "tx")) {
+            Outbox outbox = Outbox.transactional(producer);
+            RecordDecoder decoder = new RecordDecoder(new RecordDecoder.ModelShape(4, List.of("a", "b"), Optional.empty()), 10_000);
+            IngestLoop loop = new IngestLoop(() -> { }, () -> clients.consumer(run + "group", "queue-it", IngestLoop.QUEUE_RECORDS),
+                    () -> outbox, topics.examples(), topics.deadLetters(), decoder, registry,
+                    new IngestMetrics(new SimpleMeterRegistry()),
+                    new IngestLoop.Settings(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(1), true));
+            Thread thread = new Thread(loop, "queue-it");
+            thread.start();
+            try {
+                Await.until(Duration.ofSeconds(60), "the backlog learned", () -> learner.learned.size() >= n,
+                        () -> "learned " + learner.learned.size() + ", state " + loop.state());
+                Thread.sleep(300); // a record learned twice would show up here
+            } finally {
+                loop.stop();
+                thread.join(10_000);
+            }
+        }
+        assertThat(learner.learned).containsExactlyElementsOf(ids("r", n));
     }
 
     /** Two model ids the default partitioner puts on partitions 0 and 1 of a 2-partition topic. */
@@ -126,20 +169,27 @@ class ParallelPartitionsIT {
         return ids;
     }
 
-    /** Records the ids it learns, taking {@code millis} per example. */
+    /** Records the ids it learns, taking {@code millis} per example ({@code firstMillis} for the first). */
     private static final class RecordingLearner implements Learner {
         final List<String> learned = new CopyOnWriteArrayList<>();
         private final long millis;
+        private final long firstMillis;
 
         RecordingLearner(long millis) {
+            this(millis, millis);
+        }
+
+        RecordingLearner(long millis, long firstMillis) {
             this.millis = millis;
+            this.firstMillis = firstMillis;
         }
 
         @Override
         public void train(Example example) {
-            if (millis > 0) {
+            long wait = learned.isEmpty() ? firstMillis : millis;
+            if (wait > 0) {
                 try {
-                    Thread.sleep(millis);
+                    Thread.sleep(wait);
                 } catch (InterruptedException e) {
                     Thread.currentThread().interrupt();
                 }

@@ -36,6 +36,22 @@ public final class TestRecords {
         return offsets;
     }
 
+    /** Produces {@code values} keyed {@code key} without waiting for each (one flush at the end). */
+    public static void produceAll(KafkaClients clients, String topic, String key, List<byte[]> values) {
+        try (KafkaProducer<byte[], byte[]> producer = clients.producer("test-producer")) {
+            List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+            for (byte[] value : values) {
+                sent.add(producer.send(new ProducerRecord<>(topic, utf8(key), value)));
+            }
+            producer.flush();
+            for (java.util.concurrent.Future<?> f : sent) {
+                f.get(30, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            throw new AssertionError("could not produce to " + topic, e);
+        }
+    }
+
     /** Reads a whole topic (every partition, from the beginning, committed data only). */
     public static List<ConsumerRecord<byte[], byte[]>> readAll(KafkaClients clients, String topic) {
         List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
