@@ -97,6 +97,41 @@ public final class Bench {
                     }
                 }
             }
+            case "parallel" -> {
+                // learner-only ER at the service's defaults (batch 1, replay 25, buffer 5120): one learner on one thread, then
+                // one learner per thread on as many threads at once; what the machine gives to parallel learning, no Kafka
+                int threads = Integer.parseInt(options.getOrDefault("repeats", "2"));
+                int taskCount = tasks;
+                LearnerSettings er = ProtocolRunner.settings(spec, LearnerMethod.ER, 5120, 1, null, seed).withOutliers(outliers);
+                runner.run("warm-up", er, 1, false);
+                for (int round = 0; round < 3; round++) {
+                    long start = System.nanoTime();
+                    ProtocolRunner.Result one = runner.run("er-default x1", er, tasks, false);
+                    double oneRate = one.examples() / ((System.nanoTime() - start) / 1e9);
+                    List<Thread> running = new ArrayList<>();
+                    long[] examples = new long[threads];
+                    start = System.nanoTime();
+                    for (int t = 0; t < threads; t++) {
+                        int k = t;
+                        Thread thread = new Thread(() -> examples[k] = runner.run("er-default x" + threads + " #" + k, er, taskCount, false).examples());
+                        running.add(thread);
+                        thread.start();
+                    }
+                    for (Thread thread : running) {
+                        thread.join();
+                    }
+                    double manyRate = java.util.Arrays.stream(examples).sum() / ((System.nanoTime() - start) / 1e9);
+                    System.err.printf("round %d: one learner %.0f examples/s; %d learners on %d threads %.0f examples/s (%.2fx)%n", round + 1,
+                            oneRate, threads, threads, manyRate, manyRate / oneRate);
+                    Map<String, Object> r = new java.util.LinkedHashMap<>();
+                    r.put("round", round + 1);
+                    r.put("one_per_s", oneRate);
+                    r.put("threads", threads);
+                    r.put("parallel_per_s", manyRate);
+                    r.put("ratio", manyRate / oneRate);
+                    results.add(r);
+                }
+            }
             case "throughput" -> {
                 int repeats = Integer.parseInt(options.getOrDefault("repeats", "3"));
                 runner.run("warm-up", ProtocolRunner.settings(spec, LearnerMethod.ER, 5120, 10, 10, seed), 1, false); // JIT warm-up, not recorded
