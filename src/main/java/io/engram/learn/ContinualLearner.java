@@ -121,7 +121,7 @@ public final class ContinualLearner implements Learner {
             evaluation.prequential(correct);
         }
         // divergence guard on the parameters themselves (outputs can hide it: ReLU maps NaN to 0); NaN loss = no step yet
-        if (Float.isInfinite(loss) || !core.network().isFinite()) {
+        if (Float.isInfinite(loss) || !core.network().finiteAtLastCheck()) {
             throw new DivergedException("model " + model + " diverged on a train example of task " + example.task()
                     + " (loss " + loss + "): its weights are no longer finite");
         }

@@ -28,7 +28,7 @@ public final class ExperienceReplay implements TrainingMethod {
         this.buffer = buffer;
         this.learningRate = learningRate;
         this.replayBatch = replayBatch;
-        this.incoming = new Minibatch(batchSize, network.spec().inputSize());
+        this.incoming = new Minibatch(network.rows(batchSize));
         this.batch = new Batch(batchSize + replayBatch);
         this.drawn = new int[replayBatch];
     }
@@ -52,11 +52,11 @@ public final class ExperienceReplay implements TrainingMethod {
         incoming.addTo(batch);
         int n = buffer.sample(replayBatch, drawn);
         for (int i = 0; i < n; i++) {
-            batch.add(buffer.inputs(), buffer.offset(drawn[i]), buffer.label(drawn[i]));
+            batch.add(buffer.rows(), drawn[i], buffer.label(drawn[i]));
         }
         float loss = network.step(batch, learningRate);
         for (int r = 0; r < incoming.size(); r++) {
-            buffer.add(incoming.inputs(), incoming.offset(r), incoming.label(r), incoming.task(r));
+            buffer.add(incoming.rows(), r, incoming.label(r), incoming.task(r));
         }
         incoming.clear();
         return loss;

@@ -460,6 +460,16 @@ public final class JvmMlp implements Network {
     }
 
     @Override
+    public Rows rows(int capacity) {
+        return Rows.onHeap(capacity, sizes[0]);
+    }
+
+    @Override
+    public boolean finiteAtLastCheck() {
+        return isFinite();
+    }
+
+    @Override
     public boolean isFinite() {
         if (!finiteSum(params)) {
             return false;

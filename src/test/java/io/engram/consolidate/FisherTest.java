@@ -216,6 +216,16 @@ class FisherTest {
         }
 
         @Override
+        public boolean finiteAtLastCheck() {
+            return net.finiteAtLastCheck();
+        }
+
+        @Override
+        public io.engram.network.Rows rows(int capacity) {
+            return net.rows(capacity);
+        }
+
+        @Override
         public void parameters(float[] into) {
             net.parameters(into);
         }

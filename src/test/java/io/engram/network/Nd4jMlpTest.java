@@ -16,7 +16,7 @@ class Nd4jMlpTest {
     void stepsGradientsAndPredictions_matchTheJvmKernel(Activation activation) {
         MlpSpec spec = new MlpSpec(30, List.of(16, 8), 4, activation);
         JvmMlp jvm = new JvmMlp(spec, 12, 21L);
-        Nd4jMlp nd4j = new Nd4jMlp(spec, 12, 21L);
+        Nd4jMlp nd4j = new Nd4jMlp(spec, 12, JvmMlp.initialParameters(spec, 21L), 1); // reads its loss every step
         float[] x = JvmMlpTest.randomInputs(12, 30, 5);
         for (int rows : new int[] {1, 5, 12}) {
             Batch batch = JvmMlpTest.batch(x, rows, 30, 4);

@@ -61,8 +61,8 @@ class ReservoirBufferTest {
             assertThat(buffer.size()).isEqualTo(model.size()).isEqualTo((int) Math.min(id, 37));
             for (int s = 0; s < model.size(); s++) {
                 Item item = model.get(s);
-                assertThat(buffer.inputs()[buffer.offset(s)]).isEqualTo(item.first());
-                assertThat(buffer.inputs()[buffer.offset(s) + 1]).isEqualTo(-item.first());
+                assertThat(row(buffer, s)[0]).isEqualTo(item.first());
+                assertThat(row(buffer, s)[1]).isEqualTo(-item.first());
                 assertThat(buffer.label(s)).isEqualTo(item.label());
                 assertThat(buffer.task(s)).isEqualTo(item.task());
             }
@@ -84,7 +84,7 @@ class ReservoirBufferTest {
                 buffer.add(new float[] {id}, 0, 0, 0);
             }
             for (int s = 0; s < capacity; s++) {
-                kept[(int) buffer.inputs()[s] * buckets / stream]++;
+                kept[(int) row(buffer, s)[0] * buckets / stream]++;
             }
         }
         double expected = (double) capacity * runs / buckets;
@@ -180,7 +180,7 @@ class ReservoirBufferTest {
         for (int s = 0; s < buffer.size(); s++) {
             assertThat(read.label(s)).isEqualTo(buffer.label(s));
             assertThat(read.task(s)).isEqualTo(buffer.task(s));
-            assertThat(read.inputs()[read.offset(s)]).isEqualTo(buffer.inputs()[buffer.offset(s)]);
+            assertThat(row(read, s)[0]).isEqualTo(row(buffer, s)[0]);
         }
         for (int id = 150; id < 400; id++) {
             read.add(example(id), 0, id % 3, 3);
@@ -192,6 +192,14 @@ class ReservoirBufferTest {
     void storage_isCapacityTimesInputPlusOneFloats() {
         ReservoirBuffer buffer = new ReservoirBuffer(5120, 784, ReplayPolicy.RESERVOIR, 1);
         assertThat(buffer.storageBytes()).isEqualTo(5120L * 785 * 4);
-        assertThat(buffer.inputs()).hasSize(5120 * 784);
+        assertThat(buffer.rows().capacity()).isEqualTo(5120);
+        assertThat(buffer.rows().width()).isEqualTo(784);
+    }
+
+    /** A copy of the inputs of slot {@code s}. */
+    static float[] row(ReservoirBuffer buffer, int s) {
+        float[] x = new float[buffer.inputSize()];
+        buffer.inputs(s, 1, x, 0);
+        return x;
     }
 }
