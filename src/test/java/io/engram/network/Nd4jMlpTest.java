@@ -4,12 +4,58 @@ import io.engram.network.Nd4jMlp;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import com.tngtech.archunit.base.DescribedPredicate;
+import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.core.domain.JavaMethodCall;
+import com.tngtech.archunit.core.importer.ClassFileImporter;
 import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+import org.nd4j.linalg.api.buffer.DataBuffer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
 /** The ND4J (GPU) path computes what the JVM kernel computes, to float tolerance. */
 class Nd4jMlpTest {
+
+    /** INDArray methods that read or write values on the host (a transfer on a device). */
+    private static final Set<String> VALUE_ACCESS = Set.of("getFloat", "getDouble", "getInt", "getLong", "putScalar",
+            "toFloatVector", "toDoubleVector", "toIntVector", "toLongVector", "toFloatMatrix", "toDoubleMatrix",
+            "toIntMatrix", "toLongMatrix", "data", "element", "getNumber", "putRow", "toString");
+
+    /**
+     * The transfer counter sees every transfer: outside {@link Transfers}, the ND4J network and
+     * its rows never read or write an array's values on the host (no scalar getter or setter, no
+     * {@code *Number()} reduction to a Java number, no data buffer, no array made from host values).
+     */
+    @Test
+    void everyHostTransfer_goesThroughTheCounter() {
+        DescribedPredicate<JavaMethodCall> hostAccess = new DescribedPredicate<>("reads or writes ND4J values on the host") {
+            @Override
+            public boolean test(JavaMethodCall call) {
+                JavaClass owner = call.getTargetOwner();
+                String name = call.getName();
+                if (owner.isAssignableTo(INDArray.class)) {
+                    return VALUE_ACCESS.contains(name) || name.endsWith("Number");
+                }
+                if (owner.isAssignableTo(DataBuffer.class)) {
+                    return true;
+                }
+                if (owner.isEquivalentTo(Nd4j.class)) {
+                    return name.startsWith("createFrom") || name.equals("scalar") || call.getTarget().getRawParameterTypes().stream()
+                            .anyMatch(t -> t.isArray() && t.getComponentType().isPrimitive() && !t.getName().equals("[J")
+                            && !name.equals("pullRows")); // host values in; long[] is a shape, pullRows' int[] are counted indices
+                }
+                return false;
+            }
+        };
+        com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses()
+                .that().belongToAnyOf(Nd4jMlp.class, DeviceRows.class)
+                .should().callMethodWhere(hostAccess)
+                .check(new ClassFileImporter().importClasses(Nd4jMlp.class, DeviceRows.class));
+    }
 
     @ParameterizedTest
     @EnumSource(Activation.class)
