@@ -35,10 +35,9 @@ import org.nd4j.linalg.ops.transforms.Transforms;
  * steps the accumulator and the parameters' sum of squares come back in one download
  * ({@link #step} returns NaN between two). Every temporary of a step lives in an ND4J workspace
  * (one per network shape and thread, sized by the first step), so after the first step a step
- * allocates no new device memory. {@link #transfers()} counts every host↔device transfer. A prior
- * whose step reparameterises layers (K-FAC per step, NCL) or acts on the weights runs its math
- * (the consolidation stage's, through {@link PriorStep}, shared with {@link JvmMlp}) on the host,
- * with bulk copies of the layer's rows each step.
+ * allocates no new device memory. {@link #transfers()} counts every host↔device transfer. A prior's
+ * step runs on the device too, through {@link DevicePriorStep} (the consolidation stage's math,
+ * the ND4J twin of what {@link JvmMlp} calls through {@link PriorStep}).
  *
  * <p>On the CPU this path is slower than {@link JvmMlp} for small layers (ND4J's per-op cost
  * dominates); it exists so the learner runs on a GPU, and is checked against {@link JvmMlp}.
@@ -92,10 +91,10 @@ public final class Nd4jMlp implements Network {
     /** Whether the prior's proximal step waits for {@link #proximalStep}. */
     private boolean priorDeferred;
     private Prior prior;
-    /** The prior's step (the consolidation stage's math, shared with {@link JvmMlp}), or null. */
-    private PriorStep priorStep;
+    /** The prior's step on the device (the consolidation stage's math), or null. */
+    private DevicePriorStep priorStep;
     /** Per layer: its deviation from the anchor in the prior's coordinates, or null for a layer on plain weights. */
-    private final PriorStep.Reparameterised[] anchored;
+    private final DevicePriorStep.Reparameterised[] anchored;
 
     /**
      * @param syncEvery steps between two reads of the accumulated loss and the divergence check (1 = every step)
@@ -121,7 +120,7 @@ public final class Nd4jMlp implements Network {
         this.biases = new INDArray[layers];
         this.act = new INDArray[layers + 1];
         this.delta = new INDArray[layers + 1];
-        this.anchored = new PriorStep.Reparameterised[layers];
+        this.anchored = new DevicePriorStep.Reparameterised[layers];
         for (int l = 0; l < layers; l++) {
             weights[l] = viewWeights(params, l);
             biases[l] = viewBias(params, l);
@@ -237,32 +236,11 @@ public final class Nd4jMlp implements Network {
             Nd4j.gemm(a, weights[l], z, false, false, 1.0, 0.0);
             z.addiRowVector(biases[l]);
             if (anchored[l] != null) {
-                float[] in = host(a);
-                float[] out = host(z);
-                int dIn = sizes[l];
-                int dOut = sizes[l + 1];
-                for (int r = 0; r < n; r++) {
-                    anchored[l].forwardRow(in, r * dIn, r, out, r * dOut);
-                }
-                z.assign(device(out, n, dOut));
+                anchored[l].forward(a, z);
             }
             (l == layers - 1 ? softmax : hidden).getActivation(z, true);
             a = z;
         }
-        return a;
-    }
-
-    /** The rows of a matrix (view) on the host, row-major. */
-    private float[] host(INDArray m) {
-        float[] values = new float[(int) m.length()];
-        transfers.download(m, values, 0);
-        return values;
-    }
-
-    /** A new array of the given shape holding {@code values} (row-major). */
-    private INDArray device(float[] values, long... shape) {
-        INDArray a = Nd4j.create(DataType.FLOAT, shape);
-        transfers.upload(values, a);
         return a;
     }
 
@@ -293,7 +271,7 @@ public final class Nd4jMlp implements Network {
             INDArray in = l == 0 ? x : rows(act[l], n);
             INDArray dl = rows(delta[l + 1], n);
             if (update && anchored[l] != null) {
-                anchored[l].step(host(dl), n, factor, learningRate);
+                anchored[l].step(dl, factor, learningRate);
                 continue;
             }
             INDArray w = update ? weights[l] : viewWeights(targetParams, l);
@@ -306,12 +284,10 @@ public final class Nd4jMlp implements Network {
         }
     }
 
-    /** The prior's step on the plain weights (through the host, in the flat layout both networks share). */
+    /** The prior's step on the plain weights. */
     private void applyToWeights(float rate) {
         if (priorStep != null && priorStep.actsOnWeights()) {
-            float[] theta = host(params);
-            priorStep.applyToWeights(theta, rate);
-            params.assign(device(theta, 1, theta.length));
+            priorStep.applyToWeights(params, rate);
         }
     }
 
@@ -322,12 +298,7 @@ public final class Nd4jMlp implements Network {
             INDArray below = rows(delta[l], n);
             Nd4j.gemm(rows(delta[l + 1], n), weights[l], below, false, true, 1.0, 0.0);
             if (anchored[l] != null) {
-                float[] above = host(rows(delta[l + 1], n));
-                float[] b = host(below);
-                for (int r = 0; r < n; r++) {
-                    anchored[l].addErrorBelow(above, r * sizes[l + 1], b, r * sizes[l]);
-                }
-                below.assign(device(b, n, sizes[l]));
+                anchored[l].addErrorBelow(rows(delta[l + 1], n), below);
             }
             below.muli(derivative(rows(act[l], n)));
         }
@@ -421,22 +392,23 @@ public final class Nd4jMlp implements Network {
      * down; returns the mean loss of the steps since the last read and restarts its sum.
      */
     private float read() {
-        Nd4j.getExecutioner().exec(new SquaredNorm(params, squares));
+        sumOfSquares();
         transfers.download(readout, readoutHost, 0);
-        finite = Float.isFinite(readoutHost[1]) && anchoredFinite();
+        finite = Float.isFinite(readoutHost[1]);
         float loss = stepsSinceRead == 0 ? Float.NaN : readoutHost[0] / stepsSinceRead;
         lossSum.assign(0);
         stepsSinceRead = 0;
         return loss;
     }
 
-    private boolean anchoredFinite() {
-        for (PriorStep.Reparameterised a : anchored) {
-            if (a != null && !a.isFinite()) {
-                return false;
+    /** The readout's second value ← Σ θ² plus, under a prior, Σ of the squared rotated deviations. */
+    private void sumOfSquares() {
+        Nd4j.getExecutioner().exec(new SquaredNorm(params, squares));
+        for (DevicePriorStep.Reparameterised a : anchored) {
+            if (a != null) {
+                a.addSquares(squares);
             }
         }
-        return true;
     }
 
     @Override
@@ -473,10 +445,10 @@ public final class Nd4jMlp implements Network {
     @Override
     public boolean isFinite() {
         try (MemoryWorkspace ws = scope()) {
-            Nd4j.getExecutioner().exec(new SquaredNorm(params, squares));
+            sumOfSquares();
             transfers.download(readout, readoutHost, 0);
         }
-        finite = Float.isFinite(readoutHost[1]) && anchoredFinite();
+        finite = Float.isFinite(readoutHost[1]);
         return finite;
     }
 
@@ -488,7 +460,7 @@ public final class Nd4jMlp implements Network {
     @Override
     public void parameters(float[] into) {
         transfers.download(params, into, 0);
-        for (PriorStep.Reparameterised a : anchored) {
+        for (DevicePriorStep.Reparameterised a : anchored) {
             if (a != null) {
                 a.addDeviationTo(into);
             }
@@ -500,7 +472,8 @@ public final class Nd4jMlp implements Network {
         if (from.length != params.length()) {
             throw new IllegalArgumentException("expected " + params.length() + " parameters, found " + from.length);
         }
-        float[] theta = host(params);
+        float[] theta = new float[from.length];
+        transfers.download(params, theta, 0);
         for (int l = 0; l < layers; l++) {
             int at = spec.weightOffset(l);
             int to = spec.biasOffset(l) + sizes[l + 1];
@@ -516,7 +489,7 @@ public final class Nd4jMlp implements Network {
     @Override
     public void saveSnapshot(int slot) {
         snapshots[slot].assign(params);
-        for (PriorStep.Reparameterised a : anchored) {
+        for (DevicePriorStep.Reparameterised a : anchored) {
             if (a != null) {
                 a.save(slot);
             }
@@ -528,7 +501,7 @@ public final class Nd4jMlp implements Network {
         if (rate != 1f) {
             // θ ← s + rate (θ − s)
             params.subi(snapshots[slot]).muli(rate).addi(snapshots[slot]);
-            for (PriorStep.Reparameterised a : anchored) {
+            for (DevicePriorStep.Reparameterised a : anchored) {
                 if (a != null) {
                     a.interpolate(slot, rate);
                 }
@@ -562,7 +535,7 @@ public final class Nd4jMlp implements Network {
         this.prior = prior;
         transfers.upload(effective, params);
         if (prior != null) {
-            priorStep = PriorStep.bind(prior, spec, effective, maxBatch, priorDeferred);
+            priorStep = DevicePriorStep.bind(prior, spec, effective, maxBatch, priorDeferred, transfers);
             for (int l = 0; l < layers; l++) {
                 anchored[l] = priorStep.layer(l);
             }

@@ -29,8 +29,15 @@ public final class Transfers {
         return new Counts(scalars, uploads, downloads, bytes);
     }
 
+    /** A new array of the given shape holding {@code values} (row-major). */
+    public INDArray device(float[] values, long... shape) {
+        INDArray a = org.nd4j.linalg.factory.Nd4j.create(org.nd4j.linalg.api.buffer.DataType.FLOAT, shape);
+        upload(values, a);
+        return a;
+    }
+
     /** {@code to} (a whole array, not a view, of {@code from.length} values) ← {@code from}. */
-    void upload(float[] from, INDArray to) {
+    public void upload(float[] from, INDArray to) {
         if (to.isView() || to.length() != from.length) {
             throw new IllegalArgumentException("an upload fills a whole array of " + from.length + " values, found " + to.shapeInfoToString());
         }
@@ -39,19 +46,19 @@ public final class Transfers {
     }
 
     /** {@code count} row indices handed to a gather on the device. */
-    void indices(int count) {
+    public void indices(int count) {
         count(count, true);
     }
 
     /** The values of {@code from} (row after row) into {@code into} from {@code offset}. */
-    void download(INDArray from, float[] into, int offset) {
+    public void download(INDArray from, float[] into, int offset) {
         count(from.length(), false);
         INDArray whole = from.isView() || from.ordering() != 'c' ? from.dup('c') : from;
         System.arraycopy(whole.data().asFloat(), 0, into, offset, (int) from.length());
     }
 
     /** The values of an integer array {@code from} into {@code into}. */
-    void download(INDArray from, int[] into) {
+    public void download(INDArray from, int[] into) {
         count(from.length(), false);
         INDArray whole = from.isView() || from.ordering() != 'c' ? from.dup('c') : from;
         System.arraycopy(whole.data().asInt(), 0, into, 0, (int) from.length());
