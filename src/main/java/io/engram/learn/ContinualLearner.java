@@ -97,7 +97,7 @@ public final class ContinualLearner implements Learner {
         float[] initial = new float[settings.spec().parameterCount()];
         core.network().parameters(initial);
         LearnerSettings.EvaluationSettings e = settings.evaluation();
-        this.evaluation = new ModelEvaluation(model, settings.spec(), initial, e.maxPerTask(), e.maxExamples(),
+        this.evaluation = new ModelEvaluation(model, core.network(), initial, e.maxPerTask(), e.maxExamples(),
                 e.prequentialWindow(), settings.seed() + 29, clock);
         this.probabilities = new float[settings.spec().classes()];
         this.drift = new DriftDetector(settings.drift());

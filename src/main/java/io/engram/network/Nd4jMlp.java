@@ -291,9 +291,14 @@ public final class Nd4jMlp implements Network {
         }
     }
 
-    /** delta[L] = p − onehot(y), then each layer's below it: (d W_lᵀ) ⊙ f'(a_l). */
+    /** delta[L] = p − onehot(y), then each layer's below it. */
     private void errors(int n) {
         rows(delta[layers], n).assign(rows(act[layers], n)).subi(rows(target, n));
+        propagate(n);
+    }
+
+    /** From delta[L], each layer's error below it: (d W_lᵀ) ⊙ f'(a_l). */
+    private void propagate(int n) {
         for (int l = layers - 1; l > 0; l--) {
             INDArray below = rows(delta[l], n);
             Nd4j.gemm(rows(delta[l + 1], n), weights[l], below, false, true, 1.0, 0.0);
@@ -424,6 +429,37 @@ public final class Nd4jMlp implements Network {
         }
         System.arraycopy(lossAndGradient, 1, gradient, 0, gradient.length);
         return lossAndGradient[0];
+    }
+
+    @Override
+    public Network sibling(int maxBatch, float[] parameters) {
+        return new Nd4jMlp(spec, maxBatch, parameters, syncEvery);
+    }
+
+    @Override
+    public void forwardRecording(Batch batch, float[][] layerInputs, float[] probabilities) {
+        int n = batch.size();
+        try (MemoryWorkspace ws = scope()) {
+            INDArray x = load(batch);
+            transfers.download(forward(x, n), probabilities, 0);
+            transfers.download(x, layerInputs[0], 0);
+            for (int l = 1; l < layers; l++) {
+                transfers.download(rows(act[l], n), layerInputs[l], 0);
+            }
+        }
+    }
+
+    @Override
+    public void backpropagateErrors(int n, float[] outputErrors, float[][] errors) {
+        try (MemoryWorkspace ws = scope()) {
+            INDArray top = Nd4j.create(DataType.FLOAT, n, classes);
+            transfers.upload(n * classes == outputErrors.length ? outputErrors : Arrays.copyOf(outputErrors, n * classes), top);
+            rows(delta[layers], n).assign(top);
+            propagate(n);
+            for (int l = 0; l < layers; l++) {
+                transfers.download(rows(delta[l + 1], n), errors[l], 0);
+            }
+        }
     }
 
     @Override

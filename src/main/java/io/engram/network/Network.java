@@ -50,6 +50,26 @@ public interface Network {
     /** Mean cross-entropy gradient of the batch (no penalty) into {@code gradient} (length = parameter count); no update. */
     float gradient(Batch batch, float[] gradient);
 
+    /**
+     * A network of the same implementation, on the same device, of the same spec, for batches of at
+     * most {@code maxBatch} rows, holding {@code parameters} (no prior): what evaluation and Fisher
+     * estimation run on, so they stay on the training backend.
+     */
+    Network sibling(int maxBatch, float[] parameters);
+
+    /**
+     * Forward pass of the batch, recording what the Fisher factors need: each layer's input
+     * (row-major, n × d_l, into {@code layerInputs[l]}) and the output probabilities (n × C).
+     */
+    void forwardRecording(Batch batch, float[][] layerInputs, float[] probabilities);
+
+    /**
+     * Back-propagates output errors e (n × C, ∂loss/∂logits per row) through the activations of the
+     * last {@link #forwardRecording}: every layer's pre-activation error into {@code errors[l]}
+     * (n × d_{l+1}). Parameters do not change.
+     */
+    void backpropagateErrors(int n, float[] outputErrors, float[][] errors);
+
     /** The most probable class of each row of the batch into {@code classes}; labels are ignored. */
     void classify(Batch batch, int[] classes);
 
