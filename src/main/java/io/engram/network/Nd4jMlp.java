@@ -175,6 +175,11 @@ public final class Nd4jMlp implements Network {
         return Nd4j.getWorkspaceManager().getAndActivateWorkspace(STEP_WORKSPACE, workspace);
     }
 
+    /** This thread's step workspace (for tests: its size after the first steps). */
+    MemoryWorkspace workspace() {
+        return Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(STEP_WORKSPACE, workspace);
+    }
+
     private static INDArray rows(INDArray a, int n) {
         return a.get(NDArrayIndex.interval(0, n), NDArrayIndex.all());
     }

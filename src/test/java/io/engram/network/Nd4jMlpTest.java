@@ -102,4 +102,40 @@ class Nd4jMlpTest {
         nd4j.classify(all, cNd4j);
         assertThat(cNd4j).containsExactly(cJvm);
     }
+
+    /**
+     * Every temporary of a step comes from the network's workspace: after the first steps it holds
+     * what a step needs (single-row and batch steps of device rows, clipping) and never grows.
+     */
+    @Test
+    void steps_afterTheFirst_takeTheirTemporariesFromAWorkspaceThatDoesNotGrow() {
+        MlpSpec spec = new MlpSpec(30, List.of(16, 8), 4, Activation.RELU);
+        Nd4jMlp nd4j = new Nd4jMlp(spec, 12, JvmMlp.initialParameters(spec, 2), 5);
+        nd4j.setClipNorm(0.5f);
+        Rows rows = nd4j.rows(40);
+        float[] x = JvmMlpTest.randomInputs(40, 30, 3);
+        for (int i = 0; i < 40; i++) {
+            rows.put(i, x, i * 30, i % 4);
+        }
+        Batch batch = new Batch(12);
+        java.util.SplittableRandom random = new java.util.SplittableRandom(4);
+        Runnable steps = () -> {
+            for (int s = 0; s < 20; s++) {
+                batch.clear();
+                for (int r = 0; r < (s % 2 == 0 ? 12 : 1); r++) {
+                    batch.add(rows, random.nextInt(40), 0);
+                }
+                nd4j.step(batch, 0.05f);
+            }
+        };
+        steps.run();
+        long size = nd4j.workspace().getCurrentSize();
+        assertThat(size).as("the workspace's size after the first steps").isPositive();
+        for (int i = 0; i < 10; i++) {
+            steps.run();
+        }
+        assertThat(nd4j.workspace().getCurrentSize()).as("the workspace's size 200 steps later").isEqualTo(size);
+        assertThat(nd4j.workspace().getLastCycleAllocations()).as("a step's temporaries, from the workspace").isPositive();
+        assertThat(nd4j.isFinite()).isTrue();
+    }
 }
