@@ -196,6 +196,43 @@ class ReservoirBufferTest {
         assertThat(buffer.rows().width()).isEqualTo(784);
     }
 
+    /**
+     * The buffer's state section is the same bytes whichever kernel holds its rows: the heap, or
+     * the ND4J network's device rows; and a device buffer restored from it holds the same rows and
+     * writes the same bytes again.
+     */
+    @ParameterizedTest
+    @EnumSource(ReplayPolicy.class)
+    void stateSection_isTheSameBytes_onTheHeapAndOnTheNd4jDevice(ReplayPolicy policy) throws Exception {
+        io.engram.network.MlpSpec spec = new io.engram.network.MlpSpec(INPUT, java.util.List.of(4), 3,
+                io.engram.network.Activation.RELU);
+        io.engram.network.Nd4jMlp nd4j = new io.engram.network.Nd4jMlp(spec, 1, 5L);
+        ReservoirBuffer heap = new ReservoirBuffer(20, INPUT, policy, 7);
+        ReservoirBuffer device = new ReservoirBuffer(nd4j.rows(20), policy, 7);
+        for (int id = 0; id < 300; id++) {
+            heap.add(example(id), 0, id % 3, id / 100);
+            device.add(example(id), 0, id % 3, id / 100);
+        }
+        byte[] heapBytes = state(heap);
+        assertThat(state(device)).isEqualTo(heapBytes);
+
+        ReservoirBuffer restored = new ReservoirBuffer(nd4j.rows(20), policy, 7);
+        java.io.DataInputStream in = new java.io.DataInputStream(new ByteArrayInputStream(heapBytes));
+        restored.restore(new io.engram.state.Sections.Reader(in), 7);
+        for (int s = 0; s < heap.size(); s++) {
+            assertThat(row(restored, s)).as("slot %d", s).containsExactly(row(heap, s));
+        }
+        assertThat(state(restored)).isEqualTo(heapBytes);
+    }
+
+    private static byte[] state(ReservoirBuffer buffer) throws java.io.IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        io.engram.state.Sections.Writer writer = new io.engram.state.Sections.Writer(new DataOutputStream(bytes));
+        buffer.writeState(writer);
+        writer.end();
+        return bytes.toByteArray();
+    }
+
     /** A copy of the inputs of slot {@code s}. */
     static float[] row(ReservoirBuffer buffer, int s) {
         float[] x = new float[buffer.inputSize()];
