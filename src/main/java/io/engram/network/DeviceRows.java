@@ -7,9 +7,10 @@ import org.nd4j.linalg.factory.Nd4j;
 import org.nd4j.linalg.indexing.NDArrayIndex;
 
 /**
- * {@link Nd4jMlp}'s {@link Rows}: one ND4J matrix of inputs (capacity × width) and one of one-hot
- * classes (capacity × classes) on the backend's device, allocated once. A row goes up once, when
- * it is put; copies between rows and gathers into a step's input block stay on the device.
+ * {@link Nd4jMlp}'s {@link Rows}: one ND4J matrix on the backend's device, allocated once, each row
+ * an example's inputs followed by its class as a one-hot vector (capacity × (width + classes)), so
+ * putting, copying or gathering a row is one device op. A row goes up once, when it is put; copies
+ * between rows and gathers into a step's input block stay on the device.
  */
 final class DeviceRows implements Rows {
 
@@ -17,13 +18,10 @@ final class DeviceRows implements Rows {
     private final int width;
     private final int classes;
     private final Transfers transfers;
-    private final INDArray inputs;
-    private final INDArray targets;
+    private final INDArray values;
     /** One row and its one-hot class on their way up. */
     private final float[] rowHost;
     private final INDArray row;
-    private final INDArray rowInput;
-    private final INDArray rowTarget;
 
     DeviceRows(int capacity, int width, int classes, Transfers transfers) {
         if (capacity < 0 || width < 1) {
@@ -34,17 +32,18 @@ final class DeviceRows implements Rows {
         this.classes = classes;
         this.transfers = transfers;
         // a matrix of no rows is not an array ND4J can view; one unused row stands for it
-        this.inputs = Nd4j.create(DataType.FLOAT, Math.max(1, capacity), width);
-        this.targets = Nd4j.create(DataType.FLOAT, Math.max(1, capacity), classes);
+        this.values = Nd4j.create(DataType.FLOAT, Math.max(1, capacity), width + classes);
         this.rowHost = new float[width + classes];
         this.row = Nd4j.create(DataType.FLOAT, width + classes);
-        this.rowInput = row.get(NDArrayIndex.interval(0, width));
-        this.rowTarget = row.get(NDArrayIndex.interval(width, width + classes));
     }
 
     @Override
     public int capacity() {
         return capacity;
+    }
+
+    int classes() {
+        return classes;
     }
 
     @Override
@@ -62,8 +61,7 @@ final class DeviceRows implements Rows {
         Arrays.fill(rowHost, width, width + classes, 0f);
         rowHost[width + label] = 1f;
         transfers.upload(rowHost, row);
-        inputs.getRow(slot).assign(rowInput);
-        targets.getRow(slot).assign(rowTarget);
+        values.getRow(slot).assign(row);
     }
 
     @Override
@@ -73,8 +71,7 @@ final class DeviceRows implements Rows {
             throw new IllegalArgumentException("expected device rows of width " + width + ", found " + from);
         }
         device.check(fromSlot);
-        inputs.getRow(slot).assign(device.inputs.getRow(fromSlot));
-        targets.getRow(slot).assign(device.targets.getRow(fromSlot));
+        values.getRow(slot).assign(device.values.getRow(fromSlot));
     }
 
     @Override
@@ -84,28 +81,25 @@ final class DeviceRows implements Rows {
         }
         check(slot);
         check(slot + count - 1);
-        transfers.download(range(inputs, slot, count), into, offset);
+        transfers.download(range(values, slot, count).get(NDArrayIndex.all(), NDArrayIndex.interval(0, width)), into, offset);
     }
 
     /**
-     * Rows {@code slots[0 .. count − 1]} into rows {@code at ..} of the input and target blocks, on
-     * the device: one row by view, consecutive slots as one block, others gathered by index.
+     * Rows {@code slots[0 .. count − 1]} into rows {@code at ..} of a step's block (rows of inputs
+     * and one-hot classes, like these), on the device: consecutive slots (one row included) as one
+     * block, others gathered by index.
      */
-    void gatherInto(int[] slots, int count, INDArray input, INDArray target, int at) {
+    void gatherInto(int[] slots, int count, INDArray block, int at) {
         boolean consecutive = true;
         for (int i = 0; i < count; i++) {
             check(slots[i]);
             consecutive &= slots[i] == slots[0] + i;
         }
         if (consecutive) {
-            range(input, at, count).assign(range(inputs, slots[0], count));
-            range(target, at, count).assign(range(targets, slots[0], count));
+            range(block, at, count).assign(range(values, slots[0], count));
         } else {
-            int[] indices = Arrays.copyOf(slots, count);
             transfers.indices(count);
-            Nd4j.pullRows(inputs, range(input, at, count), 1, indices);
-            transfers.indices(count);
-            Nd4j.pullRows(targets, range(target, at, count), 1, indices);
+            Nd4j.pullRows(values, range(block, at, count), 1, Arrays.copyOf(slots, count));
         }
     }
 

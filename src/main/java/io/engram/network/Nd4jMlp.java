@@ -69,9 +69,12 @@ public final class Nd4jMlp implements Network {
     private final INDArray[] weights;
     private final INDArray[] biases;
     private final INDArray[] snapshots;
-    /** Host rows of a batch go up here in one upload: inputs (maxBatch × d), then one-hot classes (maxBatch × classes). */
-    private final INDArray staging;
-    private final float[] stagingHost;
+    /**
+     * A step's rows, each inputs then one-hot class (maxBatch × (d + classes)), as in
+     * {@link DeviceRows}: host rows go up here in one upload, device rows are gathered here.
+     */
+    private final INDArray block;
+    private final float[] blockHost;
     private final INDArray input;
     private final INDArray target;
     private final INDArray[] act;
@@ -131,11 +134,10 @@ public final class Nd4jMlp implements Network {
         for (int s = 0; s < SNAPSHOT_SLOTS; s++) {
             snapshots[s] = params.dup();
         }
-        int inputs = maxBatch * sizes[0];
-        this.stagingHost = new float[inputs + maxBatch * classes];
-        this.staging = Nd4j.create(DataType.FLOAT, stagingHost.length);
-        this.input = staging.get(NDArrayIndex.interval(0, inputs)).reshape(maxBatch, sizes[0]);
-        this.target = staging.get(NDArrayIndex.interval(inputs, stagingHost.length)).reshape(maxBatch, classes);
+        this.blockHost = new float[maxBatch * (sizes[0] + classes)];
+        this.block = Nd4j.create(DataType.FLOAT, maxBatch, sizes[0] + classes);
+        this.input = block.get(NDArrayIndex.all(), NDArrayIndex.interval(0, sizes[0]));
+        this.target = block.get(NDArrayIndex.all(), NDArrayIndex.interval(sizes[0], sizes[0] + classes));
         this.readout = Nd4j.create(DataType.FLOAT, 2);
         this.lossSum = readout.get(NDArrayIndex.point(0));
         this.squares = readout.get(NDArrayIndex.point(1));
@@ -191,18 +193,18 @@ public final class Nd4jMlp implements Network {
             throw new IllegalArgumentException("batch of " + n + " rows exceeds this network's " + maxBatch);
         }
         int d = sizes[0];
-        int targets = maxBatch * d;
+        int width = d + classes;
         boolean host = false;
         for (int r = 0; r < n; r++) {
             if (batch.rows(r) == null) {
                 host = true;
-                System.arraycopy(batch.array(r), batch.offset(r), stagingHost, r * d, d);
-                Arrays.fill(stagingHost, targets + r * classes, targets + (r + 1) * classes, 0f);
-                stagingHost[targets + r * classes + checkedLabel(batch.label(r))] = 1f;
+                System.arraycopy(batch.array(r), batch.offset(r), blockHost, r * width, d);
+                Arrays.fill(blockHost, r * width + d, (r + 1) * width, 0f);
+                blockHost[r * width + d + checkedLabel(batch.label(r))] = 1f;
             }
         }
         if (host) {
-            transfers.upload(stagingHost, staging);
+            transfers.upload(blockHost, block);
         }
         for (int r = 0; r < n;) {
             Rows from = batch.rows(r);
@@ -210,7 +212,7 @@ public final class Nd4jMlp implements Network {
                 r++;
                 continue;
             }
-            if (!(from instanceof DeviceRows device) || device.width() != d) {
+            if (!(from instanceof DeviceRows device) || device.width() != d || device.classes() != classes) {
                 throw new IllegalArgumentException("batch row " + r + " is held in " + from + ", not in rows of this network");
             }
             int end = r + 1;
@@ -220,7 +222,7 @@ public final class Nd4jMlp implements Network {
             for (int i = r; i < end; i++) {
                 gather[i - r] = batch.slot(i);
             }
-            device.gatherInto(gather, end - r, input, target, r);
+            device.gatherInto(gather, end - r, block, r);
             r = end;
         }
         return rows(input, n);
