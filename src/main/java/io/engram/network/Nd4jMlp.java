@@ -85,6 +85,8 @@ public final class Nd4jMlp implements Network {
     private final INDArray squares;
     private final float[] readoutHost = new float[2];
     private final int[] gather;
+    /** A column of ones (maxBatch × 1): the bias update is one product, b += factor · 1ᵀ D. */
+    private final INDArray ones;
     private final IActivation hidden;
     private final IActivation softmax = new ActivationSoftmax();
     private int stepsSinceRead;
@@ -142,6 +144,7 @@ public final class Nd4jMlp implements Network {
         this.lossSum = readout.get(NDArrayIndex.point(0));
         this.squares = readout.get(NDArrayIndex.point(1));
         this.gather = new int[maxBatch];
+        this.ones = Nd4j.ones(DataType.FLOAT, maxBatch, 1);
         this.hidden = switch (spec.activation()) {
             case RELU -> new ActivationReLU();
             case TANH -> new ActivationTanH();
@@ -251,10 +254,9 @@ public final class Nd4jMlp implements Network {
         return a;
     }
 
-    /** Per row, −log p(y) of probabilities {@code p} against the one-hot targets; a column of n values. */
-    private INDArray rowLosses(INDArray p, int n) {
-        INDArray logs = Transforms.log(Transforms.max(p, 1e-30, true), false);
-        return logs.muli(rows(target, n)).sum(1).negi();
+    /** Per row, log p(y) (p(y) at least 1e-30, as in {@link JvmMlp}) of probabilities {@code p} against the one-hot targets; n values. */
+    private INDArray logLikelihoods(INDArray p, int n) {
+        return Transforms.log(Transforms.max(p.mul(rows(target, n)).sum(1), 1e-30, false), false);
     }
 
     /**
@@ -284,7 +286,7 @@ public final class Nd4jMlp implements Network {
             INDArray w = update ? weights[l] : viewWeights(targetParams, l);
             INDArray b = update ? biases[l] : viewBias(targetParams, l);
             Nd4j.gemm(in, dl, w, true, false, factor, 1.0);
-            b.addi(dl.sum(0).reshape(1, sizes[l + 1]).muli(factor));
+            Nd4j.gemm(rows(ones, n), dl, b, true, false, factor, 1.0); // b += factor Σ_r d_r
         }
         if (update && !priorDeferred) {
             applyToWeights(learningRate);
@@ -326,11 +328,16 @@ public final class Nd4jMlp implements Network {
         for (int l = 0; l < layers; l++) {
             INDArray in = l == 0 ? x : rows(act[l], n);
             INDArray dl = rows(delta[l + 1], n);
-            INDArray a = in.mul(in).sum(1).addi(1f);
-            gradient.addi(dl.mul(dl).sum(1).muli(a));
+            INDArray a = rowSquares(in).addi(1f);
+            gradient.addi(rowSquares(dl).muli(a));
             inputs.addi(a);
         }
         return new INDArray[] {gradient, inputs};
+    }
+
+    /** Σ_j m_rj² of each row: one reduction. */
+    private static INDArray rowSquares(INDArray m) {
+        return Nd4j.getExecutioner().exec(new SquaredNorm(m, 1));
     }
 
     @Override
@@ -348,7 +355,7 @@ public final class Nd4jMlp implements Network {
             Batch one = new Batch(1).add(x, offset, label);
             INDArray in = load(one);
             INDArray p = forward(in, 1);
-            INDArray loss = rowLosses(p, 1);
+            INDArray loss = logLikelihoods(p, 1).negi();
             errors(1);
             INDArray[] norms = rowNorms(in, 1);
             INDArray error = Nd4j.create(DataType.FLOAT, 1);
@@ -379,7 +386,7 @@ public final class Nd4jMlp implements Network {
     /** f'(s) from a = f(s), elementwise. */
     private INDArray derivative(INDArray a) {
         return switch (spec.activation()) {
-            case RELU -> a.gt(0).castTo(DataType.FLOAT);
+            case RELU -> Transforms.step(a, true);
             case TANH -> a.mul(a).rsubi(1f);
             case SIGMOID -> a.rsub(1f).muli(a);
         };
@@ -390,7 +397,7 @@ public final class Nd4jMlp implements Network {
         int n = batch.size();
         try (MemoryWorkspace ws = scope()) {
             INDArray x = load(batch);
-            lossSum.addi(rowLosses(forward(x, n), n).sum().divi(n));
+            lossSum.subi(logLikelihoods(forward(x, n), n).mean());
             backwardAndApply(x, n, -learningRate / n, params, learningRate);
             if (++stepsSinceRead < syncEvery) {
                 return Float.NaN;
@@ -429,7 +436,7 @@ public final class Nd4jMlp implements Network {
         float[] lossAndGradient = new float[1 + gradient.length];
         try (MemoryWorkspace ws = scope()) {
             INDArray x = load(batch);
-            INDArray loss = rowLosses(forward(x, n), n).sum().divi(n);
+            INDArray loss = logLikelihoods(forward(x, n), n).mean().negi();
             INDArray g = Nd4j.zeros(DataType.FLOAT, 1, params.length());
             backwardAndApply(x, n, 1f / n, g, 0f);
             transfers.download(Nd4j.concat(1, loss.reshape(1, 1), g), lossAndGradient, 0);

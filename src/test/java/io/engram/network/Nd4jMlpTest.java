@@ -101,6 +101,16 @@ class Nd4jMlpTest {
         jvm.classify(all, cJvm);
         nd4j.classify(all, cNd4j);
         assertThat(cNd4j).containsExactly(cJvm);
+        float[] mJvm = new float[4];
+        float[] mNd4j = new float[4];
+        jvm.measure(x, 60, 2, mJvm, probJvm);
+        nd4j.measure(x, 60, 2, mNd4j, probNd4j);
+        for (int i = 0; i < 4; i++) {
+            assertThat(mNd4j[i]).as("measure[%d]", i).isCloseTo(mJvm[i], within(1e-5f * Math.max(1f, mJvm[i])));
+        }
+        for (int c = 0; c < 4; c++) {
+            assertThat(probNd4j[c]).isCloseTo(probJvm[c], within(1e-5f));
+        }
     }
 
     /**
