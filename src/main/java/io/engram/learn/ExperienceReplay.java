@@ -28,7 +28,9 @@ public final class ExperienceReplay implements TrainingMethod {
         this.buffer = buffer;
         this.learningRate = learningRate;
         this.replayBatch = replayBatch;
-        this.incoming = new Minibatch(network.rows(batchSize));
+        // incoming rows stay on the heap: a step takes them to the device in one upload, and only
+        // those the buffer keeps go up again (once it is full, most are not kept)
+        this.incoming = new Minibatch(batchSize, network.spec().inputSize());
         this.batch = new Batch(batchSize + replayBatch);
         this.drawn = new int[replayBatch];
     }
@@ -56,7 +58,7 @@ public final class ExperienceReplay implements TrainingMethod {
         }
         float loss = network.step(batch, learningRate);
         for (int r = 0; r < incoming.size(); r++) {
-            buffer.add(incoming.rows(), r, incoming.label(r), incoming.task(r));
+            buffer.add(incoming.inputs(), incoming.offset(r), incoming.label(r), incoming.task(r));
         }
         incoming.clear();
         return loss;

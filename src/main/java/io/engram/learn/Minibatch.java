@@ -1,15 +1,11 @@
 package io.engram.learn;
 
 import io.engram.network.Batch;
-import io.engram.network.Rows;
 import io.engram.state.Binary;
 import io.engram.state.Sections;
 import java.io.IOException;
 
-/**
- * Incoming examples collected until a minibatch is full; copies into {@link Rows} of the network
- * allocated once (on the device for the ND4J kernel: each example goes up once, when it arrives).
- */
+/** Incoming examples collected until a minibatch is full; copies into storage allocated once. */
 final class Minibatch {
 
     /** The name of its state section. */
@@ -18,29 +14,21 @@ final class Minibatch {
     static final int STATE_VERSION = 1;
 
     private final int inputSize;
-    private final Rows rows;
-    private final float[] row;
+    private final float[] inputs;
     private final int[] labels;
     private final int[] tasks;
     private int size;
 
     Minibatch(int capacity, int inputSize) {
-        this(Rows.onHeap(capacity, inputSize));
-    }
-
-    /** A minibatch of {@code rows.capacity()} examples held in {@code rows}. */
-    Minibatch(Rows rows) {
-        int capacity = rows.capacity();
-        this.inputSize = rows.width();
-        this.rows = rows;
-        this.row = new float[inputSize];
+        this.inputSize = inputSize;
+        this.inputs = new float[capacity * inputSize];
         this.labels = new int[capacity];
         this.tasks = new int[capacity];
     }
 
     /** Adds one example; returns true when the minibatch is now full. */
     boolean add(float[] x, int offset, int label, int task) {
-        rows.put(size, x, offset, label);
+        System.arraycopy(x, offset, inputs, size * inputSize, inputSize);
         labels[size] = label;
         tasks[size] = task;
         size++;
@@ -53,9 +41,8 @@ final class Minibatch {
             out.writeInt(size);
             for (int r = 0; r < size; r++) {
                 out.writeInt(inputSize);
-                rows.read(r, 1, row, 0);
-                for (float v : row) {
-                    out.writeFloat(v);
+                for (int i = r * inputSize; i < (r + 1) * inputSize; i++) {
+                    out.writeFloat(inputs[i]);
                 }
                 out.writeInt(labels[r]);
                 out.writeInt(tasks[r]);
@@ -91,14 +78,12 @@ final class Minibatch {
         size = 0;
     }
 
-    /** Where the rows are held (row r of the minibatch is slot r). */
-    Rows rows() {
-        return rows;
+    float[] inputs() {
+        return inputs;
     }
 
-    /** The inputs of row {@code r} into {@code into} (a copy). */
-    void input(int r, float[] into) {
-        rows.read(r, 1, into, 0);
+    int offset(int row) {
+        return row * inputSize;
     }
 
     int label(int row) {
@@ -112,7 +97,7 @@ final class Minibatch {
     /** Appends every row to {@code batch}. */
     void addTo(Batch batch) {
         for (int r = 0; r < size; r++) {
-            batch.add(rows, r, labels[r]);
+            batch.add(inputs, r * inputSize, labels[r]);
         }
     }
 }

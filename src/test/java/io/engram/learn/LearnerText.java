@@ -51,10 +51,8 @@ final class LearnerText {
     private static String minibatch(Minibatch batch, int inputSize) {
         StateText text = new StateText().line("size", batch.size());
         for (int r = 0; r < batch.size(); r++) {
-            float[] x = new float[inputSize];
-            batch.input(r, x);
             text.line("row " + r + " label", batch.label(r)).line("row " + r + " task", batch.task(r))
-                    .floats("row " + r + " x", x, 0, inputSize);
+                    .floats("row " + r + " x", batch.inputs(), batch.offset(r), batch.offset(r) + inputSize);
         }
         return text.toString();
     }
