@@ -6,6 +6,12 @@ import io.engram.network.JvmMlp;
 import io.engram.network.MlpSpec;
 import io.engram.network.Nd4jMlp;
 import io.engram.network.Network;
+import io.engram.network.Transfers;
+import io.engram.learn.ExperienceReplay;
+import io.engram.learn.MetaExperienceReplay;
+import io.engram.learn.TrainingMethod;
+import io.engram.replay.ReplayPolicy;
+import io.engram.replay.ReservoirBuffer;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -18,7 +24,10 @@ import org.nd4j.linalg.factory.Nd4j;
  * hundred steps, and step times of both for the default network and a wide one
  * (784-1000-1000-10): single-example step µs, MER examples/s (s·k = 110 single-example steps an
  * example, the Reptile interpolations left out) and ER examples/s at 10, 100 and 1000 incoming
- * examples a step (as many replayed: a step of 2b rows). Medians of 5 timed runs.
+ * examples a step (as many replayed: a step of 2b rows). Medians of 5 timed runs. Then the learning
+ * methods themselves with their rehearsal buffer (5,120 rows, on the ND4J kernel's device): online
+ * (batch 1), ER (batch 10 + 10 replayed), MER (s = 10, k = 11) examples/s of 784-100-100-10, and
+ * the ND4J network's host↔device transfers per step (scalar, bulk up, bulk down) in each.
  */
 public final class DeviceCheck {
 
@@ -71,7 +80,66 @@ public final class DeviceCheck {
                 System.out.printf("%-18s %-6s %14.1f %,14.0f %s %s %s%n", describe(spec), kernel, single, mer, er.get(0), er.get(1), er.get(2));
             }
         }
+        System.out.printf("%nLearning methods on 784-100-100-10, rehearsal buffer of %d rows (device rows on ND4J), sync-every %d%n",
+                BUFFER, Nd4jMlp.DEFAULT_SYNC_EVERY);
+        System.out.printf("%-22s %-6s %12s %16s %16s %16s%n", "method", "kernel", "examples/s", "scalar/step", "uploads/step",
+                "downloads/step");
+        for (String method : List.of("online b=1", "er b=10 r=10", "mer s=10 k=11")) {
+            for (String kernel : List.of("jvm", "nd4j")) {
+                learnerRow(small, method, kernel, quick);
+            }
+        }
         return worst >= 1e-3 ? 1 : 0;
+    }
+
+    private static final int BUFFER = 5120;
+
+    /** Examples/s of one learning method (median of the timed runs) and, on ND4J, its transfers per step. */
+    static void learnerRow(MlpSpec spec, String method, String kernel, boolean quick) {
+        float[] initial = JvmMlp.initialParameters(spec, 3);
+        int maxBatch = method.startsWith("er") ? 20 : 1;
+        Network network = network(spec, kernel, maxBatch, initial);
+        ReservoirBuffer buffer = new ReservoirBuffer(network.rows(BUFFER), ReplayPolicy.RESERVOIR, 5);
+        SplittableRandom random = new SplittableRandom(5);
+        float[][] inputs = new float[256][];
+        for (int i = 0; i < inputs.length; i++) {
+            inputs[i] = input(random, spec.inputSize());
+        }
+        for (int i = 0; i < BUFFER; i++) {
+            buffer.add(inputs[i % inputs.length], 0, i % spec.classes(), 0);
+        }
+        TrainingMethod learner = switch (method) {
+            case "online b=1" -> ExperienceReplay.online(network, buffer, 1e-4f, 1);
+            case "er b=10 r=10" -> new ExperienceReplay(network, buffer, 1e-4f, 10, 10);
+            default -> new MetaExperienceReplay(network, buffer, 1e-4f, 0.03f, 1f, 10, 10);
+        };
+        int stepsPerExample = method.startsWith("mer") ? 110 : 1;
+        int base = method.startsWith("mer") ? (quick ? 20 : 60) : method.startsWith("er") ? (quick ? 500 : 2000) : (quick ? 300 : 1000);
+        int examples = kernel.equals("jvm") ? 10 * base : base; // the JVM kernel's runs take as long
+        int[] seen = {0};
+        Runnable run = () -> {
+            for (int i = 0; i < examples; i++) {
+                learner.observe(inputs[seen[0] % inputs.length], 0, seen[0] % spec.classes(), 0);
+                seen[0]++;
+            }
+        };
+        run.run(); // warm-up
+        Transfers.Counts before = network instanceof Nd4jMlp n ? n.transfers().counts() : null;
+        double[] runs = new double[quick ? 3 : 5];
+        for (int r = 0; r < runs.length; r++) {
+            long t0 = System.nanoTime();
+            run.run();
+            runs[r] = examples / ((System.nanoTime() - t0) / 1e9);
+        }
+        Arrays.sort(runs);
+        if (before != null) {
+            Transfers.Counts during = ((Nd4jMlp) network).transfers().counts().since(before);
+            double steps = (double) runs.length * examples * stepsPerExample / (method.startsWith("er") ? 10 : 1);
+            System.out.printf("%-22s %-6s %,12.0f %16.3f %16.3f %16.3f%n", method, kernel, runs[runs.length / 2],
+                    during.scalars() / steps, during.uploads() / steps, during.downloads() / steps);
+            return;
+        }
+        System.out.printf("%-22s %-6s %,12.0f %16s %16s %16s%n", method, kernel, runs[runs.length / 2], "-", "-", "-");
     }
 
     private static String describe(MlpSpec spec) {

@@ -416,6 +416,20 @@ public interface EngramConfig {
             @WithDefault("10")
             int batches();
         }
+
+        /** The ND4J kernel's settings (with {@code kernel} {@code nd4j}, or {@code auto} on a GPU backend). */
+        Nd4j nd4j();
+
+        interface Nd4j {
+            /**
+             * Steps between two host reads of the ND4J network's accumulated loss and its divergence
+             * check (a device reduction of the parameters' sum of squares); no step between two reads
+             * synchronises with the device. A divergence is seen at most this many steps late.
+             */
+            @WithName("sync-every")
+            @WithDefault("100")
+            int syncEvery();
+        }
     }
 
     interface Consolidation {

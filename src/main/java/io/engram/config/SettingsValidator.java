@@ -86,6 +86,7 @@ public final class SettingsValidator {
         unitInterval(problems, "engram.learner.mer.beta", learner.mer().beta());
         unitInterval(problems, "engram.learner.mer.gamma", learner.mer().gamma());
         range(problems, "engram.learner.mer.batches", learner.mer().batches(), 1, 1000, "1 to 1000");
+        range(problems, "engram.learner.nd4j.sync-every", learner.nd4j().syncEvery(), 1, 1_000_000, "1 to 1000000");
         if (!(learner.clipNorm() >= 0) || !Double.isFinite(learner.clipNorm()) || learner.clipNorm() > Float.MAX_VALUE) {
             problems.add(message("engram.learner.clip-norm", learner.clipNorm(), "a finite number >= 0 (0 = no clipping)"));
         }

@@ -184,7 +184,7 @@ public final class Consolidators {
             }
             float[] params = new float[spec.parameterCount()];
             network.parameters(params);
-            laplace.add(KroneckerFactors.estimate(spec, params, samples, settings.labels(), random));
+            laplace.add(KroneckerFactors.estimate(network.sibling(KroneckerFactors.CHUNK, params), samples, settings.labels(), random));
             network.setPrior(prior());
             anchor = params;
             long[] state = new long[spec.layers()];
@@ -303,7 +303,7 @@ public final class Consolidators {
             int p = spec.parameterCount();
             float[] theta = new float[p];
             network.parameters(theta);
-            double[] f = DiagonalFisher.estimate(spec, theta, samples, settings.labels(), random);
+            double[] f = DiagonalFisher.estimate(network.sibling(1, theta), samples, settings.labels(), random);
             if (fisher == null) {
                 fisher = new double[p];
                 weightedAnchor = new double[p];

@@ -4,6 +4,7 @@ import io.engram.config.LabelMode;
 import io.engram.network.Batch;
 import io.engram.network.JvmMlp;
 import io.engram.network.MlpSpec;
+import io.engram.network.Network;
 import java.util.SplittableRandom;
 
 /** F_i = E[(∂ log p(ŷ|x) / ∂θ_i)²], from per-example gradients. */
@@ -13,10 +14,16 @@ final class DiagonalFisher {
     }
 
     static double[] estimate(MlpSpec spec, float[] parameters, Samples samples, LabelMode mode, SplittableRandom random) {
-        JvmMlp net = new JvmMlp(spec, 1, parameters);
+        return estimate(new JvmMlp(spec, 1, parameters), samples, mode, random);
+    }
+
+    /** The Fisher of {@code net} (single-example batches; a sibling of the learner's network, so on its backend). */
+    static double[] estimate(Network net, Samples samples, LabelMode mode, SplittableRandom random) {
+        MlpSpec spec = net.spec();
+        int parameterCount = spec.parameterCount();
         int classes = spec.classes();
-        double[] fisher = new double[parameters.length];
-        float[] gradient = new float[parameters.length];
+        double[] fisher = new double[parameterCount];
+        float[] gradient = new float[parameterCount];
         float[] probabilities = new float[classes];
         Batch one = new Batch(1);
         int n = samples.count();

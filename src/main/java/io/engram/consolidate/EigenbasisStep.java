@@ -17,8 +17,9 @@ import java.util.Arrays;
  * <li>NCL: gain = δ / (c + δ), keep = 1 − η c gain, that is Ṽ − η δ (c + δ)⁻¹ (g̃ + c Ṽ).</li>
  * </ul>
  *
- * <p>Cost model (per layer, n rows a step; the same in {@code JvmMlp} and {@code Nd4jMlp}, which
- * both call this class; ND4J adds copies of the layer's rows to and from the host, O(n (d + d_out))).
+ * <p>Cost model (per layer, n rows a step; the same in {@code JvmMlp}, which calls this class, and
+ * in {@code Nd4jMlp}, which calls its device twin {@link DeviceEigenbasisStep} on the same
+ * {@link Coordinates}).
  * <ul>
  * <li>Per step ({@link Anchored}: K-FAC applied every step, and NCL always): the layer runs
  *     reparameterised, W̄ ā = W̄* ā + Q_G (Ṽ (Q_Aᵀ ā)), so the rotated data gradient is a rank-one
@@ -98,7 +99,7 @@ final class EigenbasisStep implements PriorStep {
      * One layer's eigenbasis (eigenvectors as rows, {@code qA} d × d, {@code qG} d_out × d_out),
      * its anchor W̄* (d_out × d, row-major) and the per-coordinate map of a step size.
      */
-    private static final class Coordinates {
+    static final class Coordinates {
         final int in1;
         final int dIn;
         final int dOut;

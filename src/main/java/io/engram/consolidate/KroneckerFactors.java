@@ -5,6 +5,7 @@ import io.engram.network.Batch;
 import io.engram.network.JvmMlp;
 import io.engram.network.LinearAlgebra;
 import io.engram.network.MlpSpec;
+import io.engram.network.Network;
 import java.util.SplittableRandom;
 
 /**
@@ -21,19 +22,29 @@ import java.util.SplittableRandom;
  */
 public record KroneckerFactors(int[] sizes, double[][] a, double[][] g, int samples) {
 
-    private static final int CHUNK = 100;
+    /** Rows a pass: the network the factors are estimated on takes batches of this many. */
+    static final int CHUNK = 100;
 
     public int layers() {
         return a.length;
     }
 
-    /** Estimates the factors of the network with {@code parameters} over {@code samples}. */
+    /** Estimates the factors of the network with {@code parameters} over {@code samples}, on the JVM kernel. */
     public static KroneckerFactors estimate(MlpSpec spec, float[] parameters, Samples samples, LabelMode mode,
             SplittableRandom random) {
+        return estimate(new JvmMlp(spec, CHUNK, parameters), samples, mode, random);
+    }
+
+    /**
+     * Estimates the factors of {@code net} (batches of {@link #CHUNK} rows; a sibling of the
+     * learner's network, so on its backend) over {@code samples}: the forward and backward passes
+     * run there, the Gram matrices in double on the host.
+     */
+    static KroneckerFactors estimate(Network net, Samples samples, LabelMode mode, SplittableRandom random) {
+        MlpSpec spec = net.spec();
         int[] sizes = spec.sizes();
         int layers = spec.layers();
         int classes = spec.classes();
-        JvmMlp net = new JvmMlp(spec, CHUNK, parameters);
         double[][] a = new double[layers][];
         double[][] g = new double[layers][];
         float[][] inputs = new float[layers][];
@@ -107,7 +118,7 @@ public record KroneckerFactors(int[] sizes, double[][] a, double[][] g, int samp
         return new KroneckerFactors(sizes, a, g, n);
     }
 
-    private static void addErrorGrams(JvmMlp net, int rows, float[] outputErrors, float[][] errors, float[][] gCols,
+    private static void addErrorGrams(Network net, int rows, float[] outputErrors, float[][] errors, float[][] gCols,
             int[] sizes, int n, double[][] g) {
         net.backpropagateErrors(rows, outputErrors, errors);
         for (int l = 0; l < errors.length; l++) {

@@ -12,8 +12,9 @@ import java.util.Map;
 /**
  * Everything one model's evaluation keeps: the evaluation sets, the accuracy matrix, the untrained
  * model for the baseline b_j, prequential accuracy. Evaluations run on a copy of the parameters
- * in a batch-sized network, so the learner's own network (sized for its steps, possibly under a
- * K-FAC prior) is only read once per evaluation.
+ * in a batch-sized network of the learner's kind ({@link Network#sibling}: on the ND4J kernel's
+ * device when it trains there), so the learner's own network (sized for its steps, possibly under
+ * a K-FAC prior) is only read once per evaluation.
  */
 public final class ModelEvaluation {
 
@@ -22,8 +23,8 @@ public final class ModelEvaluation {
     private final EvaluationSets sets;
     private final AccuracyMatrix matrix = new AccuracyMatrix();
     private final Prequential prequential;
-    private final JvmMlp untrained;
-    private final JvmMlp current;
+    private final Network untrained;
+    private final Network current;
     private final float[] parameters;
     private final Batch batch = new Batch(EvaluationSets.batchRows());
     private final int[] predicted = new int[EvaluationSets.batchRows()];
@@ -35,15 +36,27 @@ public final class ModelEvaluation {
         this(model, spec, initialParameters, maxPerTask, Integer.MAX_VALUE, prequentialWindow, seed, clock);
     }
 
-    /** @param maxExamples eval examples kept over all tasks */
+    /** Evaluation on the JVM kernel. @param maxExamples eval examples kept over all tasks */
     public ModelEvaluation(String model, MlpSpec spec, float[] initialParameters, int maxPerTask, int maxExamples,
             int prequentialWindow, long seed, Clock clock) {
+        this(model, new JvmMlp(spec, 1, initialParameters), initialParameters, maxPerTask, maxExamples, prequentialWindow, seed,
+                clock);
+    }
+
+    /**
+     * Evaluation on networks of {@code learner}'s kind ({@link Network#sibling}).
+     *
+     * @param maxExamples eval examples kept over all tasks
+     */
+    public ModelEvaluation(String model, Network learner, float[] initialParameters, int maxPerTask, int maxExamples,
+            int prequentialWindow, long seed, Clock clock) {
+        MlpSpec spec = learner.spec();
         this.model = model;
         this.spec = spec;
         this.sets = new EvaluationSets(spec.inputSize(), maxPerTask, maxExamples, seed);
         this.prequential = new Prequential(prequentialWindow);
-        this.untrained = new JvmMlp(spec, EvaluationSets.batchRows(), initialParameters);
-        this.current = new JvmMlp(spec, EvaluationSets.batchRows(), initialParameters);
+        this.untrained = learner.sibling(EvaluationSets.batchRows(), initialParameters);
+        this.current = learner.sibling(EvaluationSets.batchRows(), initialParameters);
         this.parameters = new float[spec.parameterCount()];
         this.clock = clock;
     }

@@ -97,7 +97,7 @@ public final class ContinualLearner implements Learner {
         float[] initial = new float[settings.spec().parameterCount()];
         core.network().parameters(initial);
         LearnerSettings.EvaluationSettings e = settings.evaluation();
-        this.evaluation = new ModelEvaluation(model, settings.spec(), initial, e.maxPerTask(), e.maxExamples(),
+        this.evaluation = new ModelEvaluation(model, core.network(), initial, e.maxPerTask(), e.maxExamples(),
                 e.prequentialWindow(), settings.seed() + 29, clock);
         this.probabilities = new float[settings.spec().classes()];
         this.drift = new DriftDetector(settings.drift());
@@ -121,9 +121,9 @@ public final class ContinualLearner implements Learner {
         if (prequential) {
             evaluation.prequential(correct);
         }
-        // divergence guard on the parameters themselves (outputs can hide it: ReLU maps NaN to 0), after each step
-        // (a pass over every parameter: once per minibatch, not once per example)
-        if (Float.isInfinite(loss) || (core.steps() != steps && !core.network().isFinite())) {
+        // divergence guard on the parameters themselves (outputs can hide it: ReLU maps NaN to 0), after each step (a pass
+        // over every parameter on the JVM kernel: once per minibatch, not once per example; on ND4J the last device check)
+        if (Float.isInfinite(loss) || (core.steps() != steps && !core.network().finiteAtLastCheck())) {
             throw new DivergedException("model " + model + " diverged on a train example of task " + example.task()
                     + " (loss " + loss + "): its weights are no longer finite");
         }

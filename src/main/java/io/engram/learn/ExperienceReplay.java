@@ -28,6 +28,8 @@ public final class ExperienceReplay implements TrainingMethod {
         this.buffer = buffer;
         this.learningRate = learningRate;
         this.replayBatch = replayBatch;
+        // incoming rows stay on the heap: a step takes them to the device in one upload, and only
+        // those the buffer keeps go up again (once it is full, most are not kept)
         this.incoming = new Minibatch(batchSize, network.spec().inputSize());
         this.batch = new Batch(batchSize + replayBatch);
         this.drawn = new int[replayBatch];
@@ -59,7 +61,7 @@ public final class ExperienceReplay implements TrainingMethod {
         incoming.addTo(batch);
         int n = buffer.sample(replayBatch, drawn);
         for (int i = 0; i < n; i++) {
-            batch.add(buffer.inputs(), buffer.offset(drawn[i]), buffer.label(drawn[i]));
+            batch.add(buffer.rows(), drawn[i], buffer.label(drawn[i]));
         }
         float loss = network.step(batch, learningRate);
         steps++;

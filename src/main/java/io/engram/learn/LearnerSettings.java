@@ -18,7 +18,16 @@ import io.engram.replay.ReservoirBuffer;
  */
 public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, float learningRate, int batchSize,
         int replayCapacity, int replayBatch, ReplayPolicy replayPolicy, float merBeta, float merGamma, int merBatches, Kernel kernel,
-        Consolidators.Settings consolidation, EvaluationSettings evaluation, Outliers outliers, DriftDetector.Settings drift) {
+        Consolidators.Settings consolidation, EvaluationSettings evaluation, Outliers outliers, DriftDetector.Settings drift,
+        int nd4jSyncEvery) {
+
+    /** The settings with the ND4J kernel's default {@code sync-every} ({@link Nd4jMlp#DEFAULT_SYNC_EVERY}). */
+    public LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, float learningRate, int batchSize,
+            int replayCapacity, int replayBatch, ReplayPolicy replayPolicy, float merBeta, float merGamma, int merBatches, Kernel kernel,
+            Consolidators.Settings consolidation, EvaluationSettings evaluation, Outliers outliers, DriftDetector.Settings drift) {
+        this(spec, seed, method, learningRate, batchSize, replayCapacity, replayBatch, replayPolicy, merBeta, merGamma, merBatches,
+                kernel, consolidation, evaluation, outliers, drift, Nd4jMlp.DEFAULT_SYNC_EVERY);
+    }
 
     /** The settings without a drift detector ({@link DriftDetector.Settings#OFF}). */
     public LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, float learningRate, int batchSize,
@@ -110,7 +119,7 @@ public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, flo
                         config.evaluation().matrixWindow(), config.publish().minInterval().toMillis()),
                 new Outliers((float) learner.clipNorm(), (float) learner.spikeGuard(), learner.spikeGuardWarmup()),
                 new DriftDetector.Settings(config.evaluation().drift().detector(), config.evaluation().drift().delta(),
-                        config.evaluation().drift().minExamples()));
+                        config.evaluation().drift().minExamples()), learner.nd4j().syncEvery());
     }
 
     static Consolidators.Settings consolidation(EngramConfig config) {
@@ -122,25 +131,25 @@ public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, flo
     /** The same settings with another step size. */
     public LearnerSettings withLearningRate(float rate) {
         return new LearnerSettings(spec, seed, method, rate, batchSize, replayCapacity, replayBatch, replayPolicy,
-                merBeta, merGamma, merBatches, kernel, consolidation, evaluation, outliers, drift);
+                merBeta, merGamma, merBatches, kernel, consolidation, evaluation, outliers, drift, nd4jSyncEvery);
     }
 
     /** The same settings with another consolidation. */
     public LearnerSettings withConsolidation(Consolidators.Settings other) {
         return new LearnerSettings(spec, seed, method, learningRate, batchSize, replayCapacity, replayBatch, replayPolicy,
-                merBeta, merGamma, merBatches, kernel, other, evaluation, outliers, drift);
+                merBeta, merGamma, merBatches, kernel, other, evaluation, outliers, drift, nd4jSyncEvery);
     }
 
     /** The same settings with other outlier bounds. */
     public LearnerSettings withOutliers(Outliers other) {
         return new LearnerSettings(spec, seed, method, learningRate, batchSize, replayCapacity, replayBatch, replayPolicy,
-                merBeta, merGamma, merBatches, kernel, consolidation, evaluation, other, drift);
+                merBeta, merGamma, merBatches, kernel, consolidation, evaluation, other, drift, nd4jSyncEvery);
     }
 
     /** The same settings with another drift detector. */
     public LearnerSettings withDrift(DriftDetector.Settings other) {
         return new LearnerSettings(spec, seed, method, learningRate, batchSize, replayCapacity, replayBatch, replayPolicy,
-                merBeta, merGamma, merBatches, kernel, consolidation, evaluation, outliers, other);
+                merBeta, merGamma, merBatches, kernel, consolidation, evaluation, outliers, other, nd4jSyncEvery);
     }
 
     /** The largest batch a step sees. */
@@ -150,9 +159,10 @@ public record LearnerSettings(MlpSpec spec, long seed, LearnerMethod method, flo
 
     /** A fresh network, buffer, method and consolidator. */
     public LearningCore build() {
-        Network network = kernel.resolve() == Kernel.ND4J ? new Nd4jMlp(spec, maxBatch(), seed)
+        Network network = kernel.resolve() == Kernel.ND4J
+                ? new Nd4jMlp(spec, maxBatch(), JvmMlp.initialParameters(spec, seed), nd4jSyncEvery)
                 : new JvmMlp(spec, maxBatch(), seed);
-        ReservoirBuffer buffer = new ReservoirBuffer(replayCapacity, spec.inputSize(), replayPolicy, seed ^ 0x5DEECE66DL);
+        ReservoirBuffer buffer = new ReservoirBuffer(network.rows(replayCapacity), replayPolicy, seed ^ 0x5DEECE66DL);
         TrainingMethod training = switch (method) {
             case ONLINE -> ExperienceReplay.online(network, buffer, learningRate, batchSize);
             case ER -> new ExperienceReplay(network, buffer, learningRate, batchSize, replayBatch);

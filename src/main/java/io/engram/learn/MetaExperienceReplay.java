@@ -2,6 +2,7 @@ package io.engram.learn;
 
 import io.engram.network.Batch;
 import io.engram.network.Network;
+import io.engram.network.Rows;
 import io.engram.replay.ReservoirBuffer;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -49,7 +50,8 @@ public final class MetaExperienceReplay implements TrainingMethod {
     private final int batches;
     private final int replayBatch;
     private final Batch single = new Batch(1);
-    private final float[] current;
+    /** The incoming example, put once where the network computes and stepped on s times. */
+    private final Rows current;
     private final int[] drawn;
     private final boolean deferPrior;
 
@@ -77,26 +79,31 @@ public final class MetaExperienceReplay implements TrainingMethod {
         this.gamma = gamma;
         this.batches = batches;
         this.replayBatch = replayBatch;
-        this.current = new float[network.spec().inputSize()];
+        this.current = network.rows(1);
         this.drawn = new int[replayBatch];
     }
 
     @Override
     public float observe(float[] x, int offset, int label, int task) {
-        System.arraycopy(x, offset, current, 0, current.length);
+        current.put(0, x, offset, label);
         float loss = Float.NaN;
         double priorRate = 0;
         network.saveSnapshot(ACROSS);
         for (int b = 0; b < batches; b++) {
             network.saveSnapshot(WITHIN);
             float l = network.step(single.clear().add(current, 0, label), alpha);
-            if (b == 0) {
-                loss = l; // the current example's loss before any step on it
+            if (Float.isNaN(loss)) {
+                // the current example's loss before any step on it; a network that reads its losses
+                // every few steps gives the mean of the steps since its last read, at that read
+                loss = l;
             }
             int n = buffer.sample(replayBatch, drawn);
             for (int i = 0; i < n; i++) {
                 int slot = drawn[i];
-                network.step(single.clear().add(buffer.inputs(), buffer.offset(slot), buffer.label(slot)), alpha);
+                float replayed = network.step(single.clear().add(buffer.rows(), slot, buffer.label(slot)), alpha);
+                if (Float.isNaN(loss)) {
+                    loss = replayed;
+                }
             }
             network.interpolateFromSnapshot(WITHIN, beta);
             priorRate += (double) beta * alpha * (n + 1);

@@ -17,6 +17,9 @@ final class RecentWindow {
     /** The layout of its state section; a change to {@link #writeState} bumps it (docs/state-format.md). */
     static final int STATE_VERSION = 1;
 
+    /** Buffer rows read out at a time for the buffer's share. */
+    private static final int SHARE_CHUNK = 256;
+
     private final int inputSize;
     private final float[] inputs;
     private final int[] labels;
@@ -119,20 +122,38 @@ final class RecentWindow {
      * to the window's capacity. A task shorter than the window has every example in the window and
      * some also in the buffer; those are recognised by their input and label (a hash of the
      * window's rows, then an exact comparison) and counted once. A null buffer: the window alone.
+     * The buffer's share is copied out of its storage (off the device for the ND4J kernel), in
+     * chunks of {@value #SHARE_CHUNK} rows, into at most the window's free room.
      */
     Samples withBufferShare(ReservoirBuffer buffer, int task) {
         int room = labels.length - size;
-        int[] slots = new int[buffer == null ? 0 : Math.max(0, Math.min(room, buffer.size()))];
+        int wanted = buffer == null ? 0 : Math.max(0, Math.min(room, buffer.size()));
+        float[] shared = new float[wanted * inputSize];
+        int[] sharedLabels = new int[wanted];
         int extra = 0;
-        java.util.Map<Integer, java.util.List<Integer>> held = new java.util.HashMap<>();
-        if (slots.length > 0) {
+        if (wanted > 0) {
+            java.util.Map<Integer, java.util.List<Integer>> held = new java.util.HashMap<>();
             for (int i = 0; i < size; i++) {
                 held.computeIfAbsent(rowHash(inputs, i * inputSize, labels[i]), h -> new java.util.ArrayList<>()).add(i);
             }
-        }
-        for (int slot = 0; extra < slots.length && slot < buffer.size(); slot++) {
-            if (buffer.task(slot) == task && !inWindow(held, buffer.inputs(), buffer.offset(slot), buffer.label(slot))) {
-                slots[extra++] = slot;
+            float[] chunk = new float[Math.min(SHARE_CHUNK, buffer.size()) * inputSize];
+            for (int from = 0; extra < wanted && from < buffer.size(); from += SHARE_CHUNK) {
+                int n = Math.min(SHARE_CHUNK, buffer.size() - from);
+                boolean any = false;
+                for (int slot = from; slot < from + n && !any; slot++) {
+                    any = buffer.task(slot) == task;
+                }
+                if (!any) {
+                    continue;
+                }
+                buffer.inputs(from, n, chunk, 0);
+                for (int i = 0; i < n && extra < wanted; i++) {
+                    int slot = from + i;
+                    if (buffer.task(slot) == task && !inWindow(held, chunk, i * inputSize, buffer.label(slot))) {
+                        System.arraycopy(chunk, i * inputSize, shared, extra * inputSize, inputSize);
+                        sharedLabels[extra++] = buffer.label(slot);
+                    }
+                }
             }
         }
         int fromWindow = size;
@@ -145,17 +166,17 @@ final class RecentWindow {
 
             @Override
             public float[] array(int i) {
-                return i < fromWindow ? inputs : buffer.inputs();
+                return i < fromWindow ? inputs : shared;
             }
 
             @Override
             public int offset(int i) {
-                return i < fromWindow ? i * inputSize : buffer.offset(slots[i - fromWindow]);
+                return (i < fromWindow ? i : i - fromWindow) * inputSize;
             }
 
             @Override
             public int label(int i) {
-                return i < fromWindow ? labels[i] : buffer.label(slots[i - fromWindow]);
+                return i < fromWindow ? labels[i] : sharedLabels[i - fromWindow];
             }
         };
     }

@@ -428,10 +428,12 @@ public final class JvmMlp implements Network {
         }
     }
 
-    /**
-     * Forward pass of the batch, recording what the Fisher factors need: each layer's input
-     * (row-major, n × d_l, into {@code layerInputs[l]}) and the output probabilities (n × C).
-     */
+    @Override
+    public Network sibling(int maxBatch, float[] parameters) {
+        return new JvmMlp(spec, maxBatch, parameters);
+    }
+
+    @Override
     public void forwardRecording(Batch batch, float[][] layerInputs, float[] probabilities) {
         int n = batch.size();
         forward(batch);
@@ -444,11 +446,7 @@ public final class JvmMlp implements Network {
         System.arraycopy(act[layers], 0, probabilities, 0, n * sizes[layers]);
     }
 
-    /**
-     * Back-propagates output errors e (n × C, ∂loss/∂logits per row) through the activations of the
-     * last {@link #forwardRecording}: every layer's pre-activation error into {@code errors[l]}
-     * (n × d_{l+1}). Parameters do not change.
-     */
+    @Override
     public void backpropagateErrors(int n, float[] outputErrors, float[][] errors) {
         System.arraycopy(outputErrors, 0, delta[layers], 0, n * sizes[layers]);
         for (int l = layers - 1; l > 0; l--) {
@@ -457,6 +455,16 @@ public final class JvmMlp implements Network {
         for (int l = 0; l < layers; l++) {
             System.arraycopy(delta[l + 1], 0, errors[l], 0, n * sizes[l + 1]);
         }
+    }
+
+    @Override
+    public Rows rows(int capacity) {
+        return Rows.onHeap(capacity, sizes[0]);
+    }
+
+    @Override
+    public boolean finiteAtLastCheck() {
+        return isFinite();
     }
 
     @Override

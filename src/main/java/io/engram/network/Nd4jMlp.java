@@ -1,14 +1,25 @@
 package io.engram.network;
 
+import java.util.Arrays;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.activations.impl.ActivationReLU;
 import org.nd4j.linalg.activations.impl.ActivationSigmoid;
 import org.nd4j.linalg.activations.impl.ActivationSoftmax;
 import org.nd4j.linalg.activations.impl.ActivationTanH;
 import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.memory.MemoryWorkspace;
+import org.nd4j.linalg.api.memory.conf.WorkspaceConfiguration;
+import org.nd4j.linalg.api.memory.enums.AllocationPolicy;
+import org.nd4j.linalg.api.memory.enums.LearningPolicy;
+import org.nd4j.linalg.api.memory.enums.ResetPolicy;
+import org.nd4j.linalg.api.memory.enums.SpillPolicy;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.api.ops.impl.reduce.floating.SquaredNorm;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.BooleanIndexing;
 import org.nd4j.linalg.indexing.NDArrayIndex;
+import org.nd4j.linalg.indexing.conditions.Conditions;
+import org.nd4j.linalg.ops.transforms.Transforms;
 
 /**
  * The same network as {@link JvmMlp} on ND4J arrays, for the backend's device (the GPU with the
@@ -16,51 +27,108 @@ import org.nd4j.linalg.indexing.NDArrayIndex;
  * b are views of it, updated in place with {@code gemm}. Activations, errors and the input block
  * are allocated once for the largest batch; a batch uses row views of them.
  *
+ * <p>Implementation notes. A step makes no host synchronisation: rows held in this network's
+ * {@link #rows device rows} (the rehearsal buffer, the pending minibatch) are gathered into the
+ * input block on the device by index, with their classes as one-hot rows beside them; host rows
+ * go up in one upload. The loss, the clipping scales and the divergence check are device
+ * reductions: each step adds its mean loss to a device accumulator, and every {@code syncEvery}
+ * steps the accumulator and the parameters' sum of squares come back in one download
+ * ({@link #step} returns NaN between two). Every temporary of a step lives in an ND4J workspace
+ * (one per network shape and thread, sized by the first step), so after the first step a step
+ * allocates no new device memory. {@link #transfers()} counts every host↔device transfer. A prior's
+ * step runs on the device too, through {@link DevicePriorStep} (the consolidation stage's math,
+ * the ND4J twin of what {@link JvmMlp} calls through {@link PriorStep}).
+ *
  * <p>On the CPU this path is slower than {@link JvmMlp} for small layers (ND4J's per-op cost
  * dominates); it exists so the learner runs on a GPU, and is checked against {@link JvmMlp}.
  */
 public final class Nd4jMlp implements Network {
 
+    /** Steps between two reads of the loss and the divergence check ({@code engram.learner.nd4j.sync-every}). */
+    public static final int DEFAULT_SYNC_EVERY = 100;
+
+    /** Learns its size in the first step, then serves every later one from that memory. */
+    private static final WorkspaceConfiguration STEP_WORKSPACE = WorkspaceConfiguration.builder()
+            .initialSize(0)
+            .policyAllocation(AllocationPolicy.OVERALLOCATE)
+            .overallocationLimit(0.2)
+            .policyLearning(LearningPolicy.FIRST_LOOP)
+            .policyReset(ResetPolicy.BLOCK_LEFT)
+            .policySpill(SpillPolicy.REALLOCATE)
+            .build();
+
     private final MlpSpec spec;
     private final int[] sizes;
     private final int layers;
+    private final int classes;
     private final int maxBatch;
+    private final int syncEvery;
+    private final String workspace;
+    private final Transfers transfers = new Transfers();
     private final INDArray params;
     private final INDArray[] weights;
     private final INDArray[] biases;
     private final INDArray[] snapshots;
+    /**
+     * A step's rows, each inputs then one-hot class (maxBatch × (d + classes)), as in
+     * {@link DeviceRows}: host rows go up here in one upload, device rows are gathered here.
+     */
+    private final INDArray block;
+    private final float[] blockHost;
     private final INDArray input;
+    private final INDArray target;
     private final INDArray[] act;
     private final INDArray[] delta;
-    private final float[] inputHost;
+    /** [Σ mean loss of the steps since the last read, the parameters' sum of squares at the last read]. */
+    private final INDArray readout;
+    private final INDArray lossSum;
+    private final INDArray squares;
+    private final float[] readoutHost = new float[2];
+    private final int[] gather;
+    /** A column of ones (maxBatch × 1): the bias update is one product, b += factor · 1ᵀ D. */
+    private final INDArray ones;
     private final IActivation hidden;
     private final IActivation softmax = new ActivationSoftmax();
+    private int stepsSinceRead;
+    private boolean finite = true;
     /** Largest L2 norm of one example's gradient in a step; 0 = no clipping. */
     private float clipNorm;
     /** Whether the prior's proximal step waits for {@link #proximalStep}. */
     private boolean priorDeferred;
     private Prior prior;
-    /** The prior's step (the consolidation stage's math, shared with {@link JvmMlp}), or null. */
-    private PriorStep priorStep;
+    /** The prior's step on the device (the consolidation stage's math), or null. */
+    private DevicePriorStep priorStep;
     /** Per layer: its deviation from the anchor in the prior's coordinates, or null for a layer on plain weights. */
-    private final PriorStep.Reparameterised[] anchored;
+    private final DevicePriorStep.Reparameterised[] anchored;
 
-    public Nd4jMlp(MlpSpec spec, int maxBatch, float[] parameters) {
+    /**
+     * @param syncEvery steps between two reads of the accumulated loss and the divergence check (1 = every step)
+     */
+    public Nd4jMlp(MlpSpec spec, int maxBatch, float[] parameters, int syncEvery) {
+        if (syncEvery < 1) {
+            throw new IllegalArgumentException("sync-every must be at least 1, found " + syncEvery);
+        }
+        if (parameters.length != spec.parameterCount()) {
+            throw new IllegalArgumentException("expected " + spec.parameterCount() + " parameters for " + spec
+                    + ", found " + parameters.length);
+        }
         this.spec = spec;
         this.sizes = spec.sizes();
         this.layers = spec.layers();
+        this.classes = spec.classes();
         this.maxBatch = maxBatch;
-        this.params = Nd4j.createFromArray(parameters.clone()).reshape(1, parameters.length);
+        this.syncEvery = syncEvery;
+        this.workspace = "engram-nd4j-step-" + Arrays.toString(sizes) + "x" + maxBatch;
+        this.params = Nd4j.create(DataType.FLOAT, 1, parameters.length);
+        transfers.upload(parameters, params);
         this.weights = new INDArray[layers];
         this.biases = new INDArray[layers];
         this.act = new INDArray[layers + 1];
         this.delta = new INDArray[layers + 1];
-        this.anchored = new PriorStep.Reparameterised[layers];
+        this.anchored = new DevicePriorStep.Reparameterised[layers];
         for (int l = 0; l < layers; l++) {
-            int w = spec.weightOffset(l);
-            int b = spec.biasOffset(l);
-            weights[l] = params.get(NDArrayIndex.point(0), NDArrayIndex.interval(w, b)).reshape('f', sizes[l], sizes[l + 1]);
-            biases[l] = params.get(NDArrayIndex.interval(0, 1), NDArrayIndex.interval(b, b + sizes[l + 1]));
+            weights[l] = viewWeights(params, l);
+            biases[l] = viewBias(params, l);
             act[l + 1] = Nd4j.create(DataType.FLOAT, maxBatch, sizes[l + 1]);
             delta[l + 1] = Nd4j.create(DataType.FLOAT, maxBatch, sizes[l + 1]);
         }
@@ -68,13 +136,24 @@ public final class Nd4jMlp implements Network {
         for (int s = 0; s < SNAPSHOT_SLOTS; s++) {
             snapshots[s] = params.dup();
         }
-        this.input = Nd4j.create(DataType.FLOAT, maxBatch, sizes[0]);
-        this.inputHost = new float[maxBatch * sizes[0]];
+        this.blockHost = new float[maxBatch * (sizes[0] + classes)];
+        this.block = Nd4j.create(DataType.FLOAT, maxBatch, sizes[0] + classes);
+        this.input = block.get(NDArrayIndex.all(), NDArrayIndex.interval(0, sizes[0]));
+        this.target = block.get(NDArrayIndex.all(), NDArrayIndex.interval(sizes[0], sizes[0] + classes));
+        this.readout = Nd4j.create(DataType.FLOAT, 2);
+        this.lossSum = readout.get(NDArrayIndex.point(0));
+        this.squares = readout.get(NDArrayIndex.point(1));
+        this.gather = new int[maxBatch];
+        this.ones = Nd4j.ones(DataType.FLOAT, maxBatch, 1);
         this.hidden = switch (spec.activation()) {
             case RELU -> new ActivationReLU();
             case TANH -> new ActivationTanH();
             case SIGMOID -> new ActivationSigmoid();
         };
+    }
+
+    public Nd4jMlp(MlpSpec spec, int maxBatch, float[] parameters) {
+        this(spec, maxBatch, parameters, DEFAULT_SYNC_EVERY);
     }
 
     public Nd4jMlp(MlpSpec spec, int maxBatch, long seed) {
@@ -86,22 +165,77 @@ public final class Nd4jMlp implements Network {
         return spec;
     }
 
-    private INDArray rows(INDArray a, int n) {
+    /** Every host↔device transfer of this network and its rows so far. */
+    public Transfers transfers() {
+        return transfers;
+    }
+
+    @Override
+    public Rows rows(int capacity) {
+        return new DeviceRows(capacity, sizes[0], classes, transfers);
+    }
+
+    /** The workspace every temporary of a step or a read lives in. */
+    private MemoryWorkspace scope() {
+        return Nd4j.getWorkspaceManager().getAndActivateWorkspace(STEP_WORKSPACE, workspace);
+    }
+
+    /** This thread's step workspace (for tests: its size after the first steps). */
+    MemoryWorkspace workspace() {
+        return Nd4j.getWorkspaceManager().getWorkspaceForCurrentThread(STEP_WORKSPACE, workspace);
+    }
+
+    private static INDArray rows(INDArray a, int n) {
         return a.get(NDArrayIndex.interval(0, n), NDArrayIndex.all());
     }
 
-    /** Copies the batch's rows into the input block; returns the n-row view. */
+    /** Brings the batch's rows into the input and target blocks; returns the n-row input view. */
     private INDArray load(Batch batch) {
         int n = batch.size();
         if (n > maxBatch) {
             throw new IllegalArgumentException("batch of " + n + " rows exceeds this network's " + maxBatch);
         }
         int d = sizes[0];
+        int width = d + classes;
+        boolean host = false;
         for (int r = 0; r < n; r++) {
-            System.arraycopy(batch.array(r), batch.offset(r), inputHost, r * d, d);
+            if (batch.rows(r) == null) {
+                host = true;
+                System.arraycopy(batch.array(r), batch.offset(r), blockHost, r * width, d);
+                Arrays.fill(blockHost, r * width + d, (r + 1) * width, 0f);
+                blockHost[r * width + d + checkedLabel(batch.label(r))] = 1f;
+            }
         }
-        input.data().setData(inputHost);
+        if (host) {
+            transfers.upload(blockHost, block);
+        }
+        for (int r = 0; r < n;) {
+            Rows from = batch.rows(r);
+            if (from == null) {
+                r++;
+                continue;
+            }
+            if (!(from instanceof DeviceRows device) || device.width() != d || device.classes() != classes) {
+                throw new IllegalArgumentException("batch row " + r + " is held in " + from + ", not in rows of this network");
+            }
+            int end = r + 1;
+            while (end < n && batch.rows(end) == from) {
+                end++;
+            }
+            for (int i = r; i < end; i++) {
+                gather[i - r] = batch.slot(i);
+            }
+            device.gatherInto(gather, end - r, block, r);
+            r = end;
+        }
         return rows(input, n);
+    }
+
+    private int checkedLabel(int label) {
+        if (label < 0 || label >= classes) {
+            throw new IllegalArgumentException("label " + label + " outside 0.." + (classes - 1));
+        }
+        return label;
     }
 
     /** Forward pass of an n-row input; returns the output-probability view. */
@@ -112,14 +246,7 @@ public final class Nd4jMlp implements Network {
             Nd4j.gemm(a, weights[l], z, false, false, 1.0, 0.0);
             z.addiRowVector(biases[l]);
             if (anchored[l] != null) {
-                float[] in = host(a);
-                float[] out = host(z);
-                int dIn = sizes[l];
-                int dOut = sizes[l + 1];
-                for (int r = 0; r < n; r++) {
-                    anchored[l].forwardRow(in, r * dIn, r, out, r * dOut);
-                }
-                z.assign(Nd4j.createFromArray(out).reshape(n, dOut));
+                anchored[l].forward(a, z);
             }
             (l == layers - 1 ? softmax : hidden).getActivation(z, true);
             a = z;
@@ -127,17 +254,9 @@ public final class Nd4jMlp implements Network {
         return a;
     }
 
-    /** The rows of a matrix (view) on the host, row-major. */
-    private static float[] host(INDArray m) {
-        return m.dup('c').data().asFloat();
-    }
-
-    private static float meanLoss(INDArray probabilities, Batch batch) {
-        double loss = 0;
-        for (int r = 0; r < batch.size(); r++) {
-            loss -= Math.log(Math.max(probabilities.getFloat(r, batch.label(r)), 1e-30f));
-        }
-        return (float) (loss / batch.size());
+    /** Per row, log p(y) (p(y) at least 1e-30, as in {@link JvmMlp}) of probabilities {@code p} against the one-hot targets; n values. */
+    private INDArray logLikelihoods(INDArray p, int n) {
+        return Transforms.log(Transforms.max(p.mul(rows(target, n)).sum(1), 1e-30, false), false);
     }
 
     /**
@@ -145,89 +264,80 @@ public final class Nd4jMlp implements Network {
      * step; then {@code targetParams} += factor × the gradient, top layer first, and in a step the
      * prior's proximal step.
      */
-    private void backwardAndApply(INDArray x, Batch batch, float factor, INDArray targetParams, float learningRate) {
-        int n = batch.size();
+    private void backwardAndApply(INDArray x, int n, float factor, INDArray targetParams, float learningRate) {
         boolean update = targetParams == params;
-        errors(x, batch, n);
+        errors(n);
         if (update && clipNorm > 0f) {
-            float[] squares = rowNorms(x, n)[0];
-            float[] scale = new float[n];
-            boolean clip = false;
-            for (int r = 0; r < n; r++) {
-                double norm = Math.sqrt(squares[r]);
-                scale[r] = norm > clipNorm || !Double.isFinite(norm) ? (Double.isFinite(norm) ? (float) (clipNorm / norm) : 0f) : 1f;
-                clip |= scale[r] != 1f;
-            }
-            if (clip) {
-                INDArray column = Nd4j.createFromArray(scale).reshape(n, 1);
-                for (int l = 1; l <= layers; l++) {
-                    rows(delta[l], n).muliColumnVector(column);
-                }
+            // scale = c / max(|g|, c): 1 within the bound, c / |g| beyond, 0 for a non-finite norm
+            INDArray norms = Transforms.sqrt(rowNorms(x, n)[0], false);
+            BooleanIndexing.replaceWhere(norms, Double.POSITIVE_INFINITY, Conditions.isNan());
+            INDArray scale = Transforms.max(norms, clipNorm, false).rdivi(clipNorm).reshape(n, 1);
+            for (int l = 1; l <= layers; l++) {
+                rows(delta[l], n).muliColumnVector(scale);
             }
         }
         for (int l = layers - 1; l >= 0; l--) {
             INDArray in = l == 0 ? x : rows(act[l], n);
             INDArray dl = rows(delta[l + 1], n);
             if (update && anchored[l] != null) {
-                anchored[l].step(host(dl), n, factor, learningRate);
+                anchored[l].step(dl, factor, learningRate);
                 continue;
             }
             INDArray w = update ? weights[l] : viewWeights(targetParams, l);
             INDArray b = update ? biases[l] : viewBias(targetParams, l);
             Nd4j.gemm(in, dl, w, true, false, factor, 1.0);
-            b.addi(dl.sum(0).reshape(1, sizes[l + 1]).muli(factor));
+            Nd4j.gemm(rows(ones, n), dl, b, true, false, factor, 1.0); // b += factor Σ_r d_r
         }
         if (update && !priorDeferred) {
             applyToWeights(learningRate);
         }
     }
 
-    /** The prior's step on the plain weights (through the host, in the flat layout both networks share). */
+    /** The prior's step on the plain weights. */
     private void applyToWeights(float rate) {
         if (priorStep != null && priorStep.actsOnWeights()) {
-            float[] theta = params.toFloatVector();
-            priorStep.applyToWeights(theta, rate);
-            params.assign(Nd4j.createFromArray(theta).reshape(1, theta.length));
+            priorStep.applyToWeights(params, rate);
         }
     }
 
-    /** delta[L] = p − onehot(y), then each layer's below it: (d W_lᵀ) ⊙ f'(a_l). */
-    private void errors(INDArray x, Batch batch, int n) {
-        INDArray d = rows(delta[layers], n);
-        d.assign(rows(act[layers], n));
-        for (int r = 0; r < n; r++) {
-            d.putScalar(r, batch.label(r), d.getFloat(r, batch.label(r)) - 1f);
-        }
+    /** delta[L] = p − onehot(y), then each layer's below it. */
+    private void errors(int n) {
+        rows(delta[layers], n).assign(rows(act[layers], n)).subi(rows(target, n));
+        propagate(n);
+    }
+
+    /** From delta[L], each layer's error below it: (d W_lᵀ) ⊙ f'(a_l). */
+    private void propagate(int n) {
         for (int l = layers - 1; l > 0; l--) {
             INDArray below = rows(delta[l], n);
             Nd4j.gemm(rows(delta[l + 1], n), weights[l], below, false, true, 1.0, 0.0);
             if (anchored[l] != null) {
-                float[] above = host(rows(delta[l + 1], n));
-                float[] b = host(below);
-                for (int r = 0; r < n; r++) {
-                    anchored[l].addErrorBelow(above, r * sizes[l + 1], b, r * sizes[l]);
-                }
-                below.assign(Nd4j.createFromArray(b).reshape(n, sizes[l]));
+                anchored[l].addErrorBelow(rows(delta[l + 1], n), below);
             }
             below.muli(derivative(rows(act[l], n)));
         }
     }
 
-    /** Per row: {squared gradient norms Σ_l |d_l|² (|a_l|² + 1), squared layer-input norms Σ_l |ā_l|²}, as in {@link JvmMlp}. */
-    private float[][] rowNorms(INDArray x, int n) {
-        float[] gradient = new float[n];
-        float[] inputs = new float[n];
+    /**
+     * Per row, as columns of n values: {squared gradient norms Σ_l |d_l|² (|a_l|² + 1), squared
+     * layer-input norms Σ_l |ā_l|²}, as in {@link JvmMlp}.
+     */
+    private INDArray[] rowNorms(INDArray x, int n) {
+        INDArray gradient = Nd4j.zeros(DataType.FLOAT, n);
+        INDArray inputs = Nd4j.zeros(DataType.FLOAT, n);
         for (int l = 0; l < layers; l++) {
             INDArray in = l == 0 ? x : rows(act[l], n);
             INDArray dl = rows(delta[l + 1], n);
-            float[] a = in.mul(in).sum(1).toFloatVector();
-            float[] e = dl.mul(dl).sum(1).toFloatVector();
-            for (int r = 0; r < n; r++) {
-                gradient[r] += e[r] * (a[r] + 1f);
-                inputs[r] += a[r] + 1f;
-            }
+            INDArray a = rowSquares(in).addi(1f);
+            gradient.addi(rowSquares(dl).muli(a));
+            inputs.addi(a);
         }
-        return new float[][] {gradient, inputs};
+        return new INDArray[] {gradient, inputs};
+    }
+
+    /** Σ_j m_rj² of each row: one reduction. */
+    private static INDArray rowSquares(INDArray m) {
+        return Nd4j.getExecutioner().exec(new SquaredNorm(m, 1));
     }
 
     @Override
@@ -240,20 +350,27 @@ public final class Nd4jMlp implements Network {
 
     @Override
     public void measure(float[] x, int offset, int label, float[] into, float[] probabilities) {
-        Batch one = new Batch(1).add(x, offset, label);
-        INDArray in = load(one);
-        INDArray p = forward(in, 1);
-        into[0] = meanLoss(p, one);
-        if (probabilities != null) {
-            for (int c = 0; c < probabilities.length; c++) {
-                probabilities[c] = p.getFloat(0, c);
-            }
+        float[] measured = new float[4 + classes];
+        try (MemoryWorkspace ws = scope()) {
+            Batch one = new Batch(1).add(x, offset, label);
+            INDArray in = load(one);
+            INDArray p = forward(in, 1);
+            INDArray loss = logLikelihoods(p, 1).negi();
+            errors(1);
+            INDArray[] norms = rowNorms(in, 1);
+            INDArray error = Nd4j.create(DataType.FLOAT, 1);
+            Nd4j.getExecutioner().exec(new SquaredNorm(rows(delta[layers], 1), error));
+            INDArray all = Nd4j.concat(0, loss.reshape(1), norms[0].reshape(1), norms[1].reshape(1), error.reshape(1),
+                    p.reshape(classes));
+            transfers.download(all, measured, 0);
         }
-        errors(in, one, 1);
-        float[][] norms = rowNorms(in, 1);
-        into[1] = (float) Math.sqrt(norms[0][0]);
-        into[2] = (float) Math.sqrt(norms[1][0]);
-        into[3] = rows(delta[layers], 1).norm2Number().floatValue();
+        into[0] = measured[0];
+        into[1] = (float) Math.sqrt(measured[1]);
+        into[2] = (float) Math.sqrt(measured[2]);
+        into[3] = (float) Math.sqrt(measured[3]);
+        if (probabilities != null) {
+            System.arraycopy(measured, 4, probabilities, 0, classes);
+        }
     }
 
     private INDArray viewWeights(INDArray flat, int l) {
@@ -269,7 +386,7 @@ public final class Nd4jMlp implements Network {
     /** f'(s) from a = f(s), elementwise. */
     private INDArray derivative(INDArray a) {
         return switch (spec.activation()) {
-            case RELU -> a.gt(0).castTo(DataType.FLOAT);
+            case RELU -> Transforms.step(a, true);
             case TANH -> a.mul(a).rsubi(1f);
             case SIGMOID -> a.rsub(1f).muli(a);
         };
@@ -277,60 +394,123 @@ public final class Nd4jMlp implements Network {
 
     @Override
     public float step(Batch batch, float learningRate) {
-        INDArray x = load(batch);
-        float loss = meanLoss(forward(x, batch.size()), batch);
-        backwardAndApply(x, batch, -learningRate / batch.size(), params, learningRate);
+        int n = batch.size();
+        try (MemoryWorkspace ws = scope()) {
+            INDArray x = load(batch);
+            lossSum.subi(logLikelihoods(forward(x, n), n).mean());
+            backwardAndApply(x, n, -learningRate / n, params, learningRate);
+            if (++stepsSinceRead < syncEvery) {
+                return Float.NaN;
+            }
+            return read();
+        }
+    }
+
+    /**
+     * The one host synchronisation: the parameters' sum of squares into the readout, the readout
+     * down; returns the mean loss of the steps since the last read and restarts its sum.
+     */
+    private float read() {
+        sumOfSquares();
+        transfers.download(readout, readoutHost, 0);
+        finite = Float.isFinite(readoutHost[1]);
+        float loss = stepsSinceRead == 0 ? Float.NaN : readoutHost[0] / stepsSinceRead;
+        lossSum.assign(0);
+        stepsSinceRead = 0;
         return loss;
+    }
+
+    /** The readout's second value ← Σ θ² plus, under a prior, Σ of the squared rotated deviations. */
+    private void sumOfSquares() {
+        Nd4j.getExecutioner().exec(new SquaredNorm(params, squares));
+        for (DevicePriorStep.Reparameterised a : anchored) {
+            if (a != null) {
+                a.addSquares(squares);
+            }
+        }
     }
 
     @Override
     public float gradient(Batch batch, float[] gradient) {
-        INDArray x = load(batch);
-        float loss = meanLoss(forward(x, batch.size()), batch);
-        INDArray g = Nd4j.zeros(DataType.FLOAT, 1, params.length());
-        backwardAndApply(x, batch, 1f / batch.size(), g, 0f);
-        float[] host = g.toFloatVector();
-        System.arraycopy(host, 0, gradient, 0, host.length);
-        return loss;
+        int n = batch.size();
+        float[] lossAndGradient = new float[1 + gradient.length];
+        try (MemoryWorkspace ws = scope()) {
+            INDArray x = load(batch);
+            INDArray loss = logLikelihoods(forward(x, n), n).mean().negi();
+            INDArray g = Nd4j.zeros(DataType.FLOAT, 1, params.length());
+            backwardAndApply(x, n, 1f / n, g, 0f);
+            transfers.download(Nd4j.concat(1, loss.reshape(1, 1), g), lossAndGradient, 0);
+        }
+        System.arraycopy(lossAndGradient, 1, gradient, 0, gradient.length);
+        return lossAndGradient[0];
+    }
+
+    @Override
+    public Network sibling(int maxBatch, float[] parameters) {
+        return new Nd4jMlp(spec, maxBatch, parameters, syncEvery);
+    }
+
+    @Override
+    public void forwardRecording(Batch batch, float[][] layerInputs, float[] probabilities) {
+        int n = batch.size();
+        try (MemoryWorkspace ws = scope()) {
+            INDArray x = load(batch);
+            transfers.download(forward(x, n), probabilities, 0);
+            transfers.download(x, layerInputs[0], 0);
+            for (int l = 1; l < layers; l++) {
+                transfers.download(rows(act[l], n), layerInputs[l], 0);
+            }
+        }
+    }
+
+    @Override
+    public void backpropagateErrors(int n, float[] outputErrors, float[][] errors) {
+        try (MemoryWorkspace ws = scope()) {
+            INDArray top = Nd4j.create(DataType.FLOAT, n, classes);
+            transfers.upload(n * classes == outputErrors.length ? outputErrors : Arrays.copyOf(outputErrors, n * classes), top);
+            rows(delta[layers], n).assign(top);
+            propagate(n);
+            for (int l = 0; l < layers; l++) {
+                transfers.download(rows(delta[l + 1], n), errors[l], 0);
+            }
+        }
     }
 
     @Override
     public void classify(Batch batch, int[] classes) {
-        INDArray p = forward(load(batch), batch.size());
-        INDArray argmax = p.argMax(1);
-        for (int r = 0; r < batch.size(); r++) {
-            classes[r] = argmax.getInt(r);
+        try (MemoryWorkspace ws = scope()) {
+            INDArray p = forward(load(batch), batch.size());
+            transfers.download(p.argMax(1), classes);
         }
     }
 
     @Override
     public void predict(float[] x, int offset, float[] probabilities) {
-        Batch one = new Batch(1).add(x, offset, 0);
-        INDArray p = forward(load(one), 1);
-        for (int c = 0; c < probabilities.length; c++) {
-            probabilities[c] = p.getFloat(0, c);
+        try (MemoryWorkspace ws = scope()) {
+            INDArray p = forward(load(new Batch(1).add(x, offset, 0)), 1);
+            transfers.download(p, probabilities, 0);
         }
     }
 
     @Override
     public boolean isFinite() {
-        float norm = params.norm2Number().floatValue();
-        if (!Float.isFinite(norm * norm)) {
-            return false;
+        try (MemoryWorkspace ws = scope()) {
+            sumOfSquares();
+            transfers.download(readout, readoutHost, 0);
         }
-        for (PriorStep.Reparameterised a : anchored) {
-            if (a != null && !a.isFinite()) {
-                return false;
-            }
-        }
-        return true;
+        finite = Float.isFinite(readoutHost[1]);
+        return finite;
+    }
+
+    @Override
+    public boolean finiteAtLastCheck() {
+        return finite;
     }
 
     @Override
     public void parameters(float[] into) {
-        float[] host = params.toFloatVector();
-        System.arraycopy(host, 0, into, 0, host.length);
-        for (PriorStep.Reparameterised a : anchored) {
+        transfers.download(params, into, 0);
+        for (DevicePriorStep.Reparameterised a : anchored) {
             if (a != null) {
                 a.addDeviationTo(into);
             }
@@ -342,7 +522,8 @@ public final class Nd4jMlp implements Network {
         if (from.length != params.length()) {
             throw new IllegalArgumentException("expected " + params.length() + " parameters, found " + from.length);
         }
-        float[] theta = params.toFloatVector();
+        float[] theta = new float[from.length];
+        transfers.download(params, theta, 0);
         for (int l = 0; l < layers; l++) {
             int at = spec.weightOffset(l);
             int to = spec.biasOffset(l) + sizes[l + 1];
@@ -352,13 +533,13 @@ public final class Nd4jMlp implements Network {
                 System.arraycopy(from, at, theta, at, to - at);
             }
         }
-        params.assign(Nd4j.createFromArray(theta).reshape(1, theta.length));
+        transfers.upload(theta, params);
     }
 
     @Override
     public void saveSnapshot(int slot) {
         snapshots[slot].assign(params);
-        for (PriorStep.Reparameterised a : anchored) {
+        for (DevicePriorStep.Reparameterised a : anchored) {
             if (a != null) {
                 a.save(slot);
             }
@@ -370,7 +551,7 @@ public final class Nd4jMlp implements Network {
         if (rate != 1f) {
             // θ ← s + rate (θ − s)
             params.subi(snapshots[slot]).muli(rate).addi(snapshots[slot]);
-            for (PriorStep.Reparameterised a : anchored) {
+            for (DevicePriorStep.Reparameterised a : anchored) {
                 if (a != null) {
                     a.interpolate(slot, rate);
                 }
@@ -389,7 +570,9 @@ public final class Nd4jMlp implements Network {
     @Override
     public void proximalStep(float rate) {
         if (priorDeferred) {
-            applyToWeights(rate);
+            try (MemoryWorkspace ws = scope()) {
+                applyToWeights(rate);
+            }
         }
     }
 
@@ -397,12 +580,12 @@ public final class Nd4jMlp implements Network {
     public void setPrior(Prior prior) {
         float[] effective = new float[(int) params.length()];
         parameters(effective);
-        java.util.Arrays.fill(anchored, null);
+        Arrays.fill(anchored, null);
         priorStep = null;
         this.prior = prior;
-        params.assign(Nd4j.createFromArray(effective).reshape(1, effective.length));
+        transfers.upload(effective, params);
         if (prior != null) {
-            priorStep = PriorStep.bind(prior, spec, effective, maxBatch, priorDeferred);
+            priorStep = DevicePriorStep.bind(prior, spec, effective, maxBatch, priorDeferred, transfers);
             for (int l = 0; l < layers; l++) {
                 anchored[l] = priorStep.layer(l);
             }

@@ -18,9 +18,17 @@ public interface Network {
     /**
      * One SGD step on the mean cross-entropy of the batch, each row's gradient first clipped to
      * the norm set by {@link #setClipNorm}, then the prior's proximal step when one is set (see
-     * {@link Prior}). Returns the batch's mean loss before the step.
+     * {@link Prior}). Returns the batch's mean loss before the step; a network that reads its
+     * device only every few steps ({@link Nd4jMlp}) returns NaN between two reads and, at a read,
+     * the mean of the losses of the steps since the last one.
      */
     float step(Batch batch, float learningRate);
+
+    /**
+     * Storage for {@code capacity} examples where this network computes (the device's memory for
+     * {@link Nd4jMlp}), allocated once; batches of its rows reach a step without host copies.
+     */
+    Rows rows(int capacity);
 
     /**
      * Per-example gradient clipping in {@link #step}: a row of the batch whose gradient (over every
@@ -42,6 +50,26 @@ public interface Network {
     /** Mean cross-entropy gradient of the batch (no penalty) into {@code gradient} (length = parameter count); no update. */
     float gradient(Batch batch, float[] gradient);
 
+    /**
+     * A network of the same implementation, on the same device, of the same spec, for batches of at
+     * most {@code maxBatch} rows, holding {@code parameters} (no prior): what evaluation and Fisher
+     * estimation run on, so they stay on the training backend.
+     */
+    Network sibling(int maxBatch, float[] parameters);
+
+    /**
+     * Forward pass of the batch, recording what the Fisher factors need: each layer's input
+     * (row-major, n × d_l, into {@code layerInputs[l]}) and the output probabilities (n × C).
+     */
+    void forwardRecording(Batch batch, float[][] layerInputs, float[] probabilities);
+
+    /**
+     * Back-propagates output errors e (n × C, ∂loss/∂logits per row) through the activations of the
+     * last {@link #forwardRecording}: every layer's pre-activation error into {@code errors[l]}
+     * (n × d_{l+1}). Parameters do not change.
+     */
+    void backpropagateErrors(int n, float[] outputErrors, float[][] errors);
+
     /** The most probable class of each row of the batch into {@code classes}; labels are ignored. */
     void classify(Batch batch, int[] classes);
 
@@ -53,6 +81,14 @@ public interface Network {
      * size (the float sum of squares does not overflow); cheap, no copy. False means training diverged.
      */
     boolean isFinite();
+
+    /**
+     * The verdict of the network's last divergence check, without a new one where that costs a
+     * host synchronisation: {@link JvmMlp} checks now ({@link #isFinite}); {@link Nd4jMlp} answers
+     * from the device reduction it reads every {@code engram.learner.nd4j.sync-every} steps, so it
+     * sees a divergence at most that many steps late.
+     */
+    boolean finiteAtLastCheck();
 
     /** Copies the parameters out. */
     void parameters(float[] into);

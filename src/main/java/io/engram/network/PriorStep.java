@@ -80,6 +80,10 @@ public interface PriorStep {
          * {@link Network#proximalStep} where the prior allows.
          */
         PriorStep bind(Prior prior, MlpSpec spec, float[] parameters, int maxBatch, boolean deferred);
+
+        /** {@link #bind} for {@link Nd4jMlp}: the same step on the device. */
+        DevicePriorStep bindDevice(Prior prior, MlpSpec spec, float[] parameters, int maxBatch, boolean deferred,
+                Transfers transfers);
     }
 
     /** {@link Factory#bind} of the provider on the class path (io.engram.consolidate). */

@@ -1,5 +1,6 @@
 package io.engram.replay;
 
+import io.engram.network.Rows;
 import io.engram.state.Binary;
 import io.engram.state.Sections;
 import java.io.DataInputStream;
@@ -10,10 +11,12 @@ import java.util.SplittableRandom;
 
 /**
  * The rehearsal buffer: a fixed number of examples in storage allocated once, whatever the length
- * of the stream. Inputs live in one float array (slot s at {@code s * inputSize}); label and task
- * of a slot share one int (label in the low 16 bits, task index in the high 16). Memory:
- * capacity × (inputSize + 1) × 4 bytes, plus for the balanced policies 8 bytes a slot of
- * bookkeeping.
+ * of the stream. Inputs live in {@link Rows} the network provides (slot s is row s): a heap array
+ * for the JVM kernel, an ND4J matrix on the device for the ND4J one, so replayed rows are gathered
+ * there and never copied back. The bookkeeping stays on the host: label and task of a slot share
+ * one int (label in the low 16 bits, task index in the high 16), and every count, index and random
+ * draw. Memory: capacity × (inputSize + 1) × 4 bytes (the device's rows add their one-hot
+ * classes), plus for the balanced policies 8 bytes a slot of bookkeeping.
  *
  * <p>Call order: {@link #add} once per train example in stream order (it decides whether and
  * where the example is kept), {@link #sample} whenever a replay batch is needed. Both draw from
@@ -37,11 +40,13 @@ public final class ReservoirBuffer {
     public static final String SECTION = "replay";
     /** The layout of its state section; a change to {@link #writeTo} bumps it (docs/state-format.md). */
     static final int STATE_VERSION = 1;
+    /** Rows read out of the storage at a time when the state is written. */
+    private static final int STATE_CHUNK_ROWS = 256;
 
     private final int capacity;
     private final int inputSize;
     private final ReplayPolicy policy;
-    private final float[] inputs;
+    private final Rows rows;
     private final int[] tags;
     private final long[] chosen;
     private SplittableRandom random;
@@ -54,14 +59,18 @@ public final class ReservoirBuffer {
     private long[] groupSeen;
     private final int[] positionInGroup;
 
+    /** A buffer on the heap. */
     public ReservoirBuffer(int capacity, int inputSize, ReplayPolicy policy, long seed) {
-        if (capacity < 0 || inputSize < 1) {
-            throw new IllegalArgumentException("capacity " + capacity + ", input size " + inputSize);
-        }
+        this(Rows.onHeap(capacity, inputSize), policy, seed);
+    }
+
+    /** A buffer holding its examples in {@code rows} (their capacity and width are the buffer's). */
+    public ReservoirBuffer(Rows rows, ReplayPolicy policy, long seed) {
+        int capacity = rows.capacity();
         this.capacity = capacity;
-        this.inputSize = inputSize;
+        this.inputSize = rows.width();
         this.policy = policy;
-        this.inputs = new float[Math.multiplyExact(capacity, inputSize)];
+        this.rows = rows;
         this.tags = new int[capacity];
         this.chosen = new long[(capacity + 63) / 64];
         this.random = new SplittableRandom(seed);
@@ -78,6 +87,29 @@ public final class ReservoirBuffer {
      * @param task the task's index (0-based, order of first appearance)
      */
     public int add(float[] x, int offset, int label, int task) {
+        int slot = slotFor(label, task);
+        if (slot >= 0) {
+            rows.put(slot, x, offset, label);
+            tags[slot] = (task << 16) | label;
+        }
+        return slot;
+    }
+
+    /**
+     * {@link #add(float[], int, int, int)} of an example held in slot {@code fromSlot} of
+     * {@code from} (rows of the same network), copied where it lies (on the device, device to device).
+     */
+    public int add(Rows from, int fromSlot, int label, int task) {
+        int slot = slotFor(label, task);
+        if (slot >= 0) {
+            rows.copy(slot, from, fromSlot, label);
+            tags[slot] = (task << 16) | label;
+        }
+        return slot;
+    }
+
+    /** Counts one offered example and decides its slot, or −1. */
+    private int slotFor(int label, int task) {
         if (label < 0 || label >= MAX_LABELS || task < 0 || task >= MAX_TASKS) {
             throw new IllegalArgumentException("label " + label + " or task " + task + " out of range");
         }
@@ -85,11 +117,7 @@ public final class ReservoirBuffer {
         if (capacity == 0) {
             return -1;
         }
-        int slot = policy == ReplayPolicy.RESERVOIR ? reservoirSlot() : balancedSlot(group(label, task));
-        if (slot >= 0) {
-            write(slot, x, offset, label, task);
-        }
-        return slot;
+        return policy == ReplayPolicy.RESERVOIR ? reservoirSlot() : balancedSlot(group(label, task));
     }
 
     private int reservoirSlot() {
@@ -169,11 +197,6 @@ public final class ReservoirBuffer {
         positionInGroup[last] = position;
     }
 
-    private void write(int slot, float[] x, int offset, int label, int task) {
-        System.arraycopy(x, offset, inputs, slot * inputSize, inputSize);
-        tags[slot] = (task << 16) | label;
-    }
-
     /**
      * Draws {@code k} distinct slots uniformly (all of them, shuffled, when fewer are filled) into
      * {@code into}; returns how many were drawn.
@@ -204,13 +227,14 @@ public final class ReservoirBuffer {
         return (chosen[slot >>> 6] & (1L << slot)) != 0;
     }
 
-    /** The storage of every slot's input; slot s starts at {@link #offset(int)}. */
-    public float[] inputs() {
-        return inputs;
+    /** The storage of every slot's input (slot s is row s), for batches of replayed rows. */
+    public Rows rows() {
+        return rows;
     }
 
-    public int offset(int slot) {
-        return slot * inputSize;
+    /** The inputs of slots {@code slot .. slot + count − 1}, row after row, into {@code into} from {@code offset} (a copy). */
+    public void inputs(int slot, int count, float[] into, int offset) {
+        rows.read(slot, count, into, offset);
     }
 
     public int label(int slot) {
@@ -268,7 +292,12 @@ public final class ReservoirBuffer {
         out.writeUTF(policy.name());
         out.writeInt(size);
         out.writeLong(seen);
-        Binary.writeFloats(out, inputs, 0, size * inputSize);
+        float[] chunk = new float[Math.min(size, STATE_CHUNK_ROWS) * inputSize];
+        for (int from = 0; from < size; from += STATE_CHUNK_ROWS) {
+            int n = Math.min(STATE_CHUNK_ROWS, size - from);
+            rows.read(from, n, chunk, 0);
+            Binary.writeFloats(out, chunk, 0, n * inputSize);
+        }
         Binary.writeInts(out, tags, 0, size);
         if (policy != ReplayPolicy.RESERVOIR) {
             out.writeInt(groupSeen.length);
@@ -284,7 +313,11 @@ public final class ReservoirBuffer {
             throw new IOException("checkpointed buffer (" + read.capacity + " × " + read.inputSize + ", " + read.policy
                     + ") does not fit this one (" + capacity + " × " + inputSize + ", " + policy + "): settings changed");
         }
-        System.arraycopy(read.inputs, 0, inputs, 0, read.size * inputSize);
+        float[] row = new float[inputSize];
+        for (int slot = 0; slot < read.size; slot++) {
+            read.rows.read(slot, 1, row, 0);
+            rows.put(slot, row, 0, read.label(slot));
+        }
         System.arraycopy(read.tags, 0, tags, 0, read.size);
         size = read.size;
         seen = read.seen;
@@ -313,8 +346,12 @@ public final class ReservoirBuffer {
             throw new IOException("checkpointed buffer holds " + buffer.size + " rows, more than its capacity " + capacity + ": corrupt");
         }
         buffer.seen = in.readLong();
-        Binary.readFloats(in, buffer.inputs, 0, buffer.size * inputSize);
+        float[] inputs = new float[buffer.size * inputSize];
+        Binary.readFloats(in, inputs, 0, inputs.length);
         Binary.readInts(in, buffer.tags, 0, buffer.size);
+        for (int slot = 0; slot < buffer.size; slot++) {
+            buffer.rows.put(slot, inputs, slot * inputSize, buffer.label(slot));
+        }
         if (policy != ReplayPolicy.RESERVOIR) {
             int groups = in.readInt();
             buffer.ensureGroup(Math.max(0, groups - 1));

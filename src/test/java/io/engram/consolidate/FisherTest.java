@@ -72,8 +72,9 @@ class FisherTest {
         return f;
     }
 
-    @Test
-    void diagonalFisher_expectedAndEmpirical_matchBruteForce() {
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} kernel")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"jvm", "nd4j"})
+    void diagonalFisher_expectedAndEmpirical_matchBruteForce(String kernel) {
         int n = 12;
         float[] x = KroneckerFactorsTest.inputs(n, D, 21);
         int[] labels = new int[n];
@@ -82,7 +83,8 @@ class FisherTest {
         }
         float[] params = JvmMlp.initialParameters(SPEC, 22);
         for (LabelMode mode : new LabelMode[] {LabelMode.EXPECTED, LabelMode.EMPIRICAL}) {
-            double[] f = DiagonalFisher.estimate(SPEC, params, KroneckerFactorsTest.samples(x, labels, D), mode, new SplittableRandom(1));
+            Network net = kernel.equals("jvm") ? new JvmMlp(SPEC, 1, params) : new io.engram.network.Nd4jMlp(SPEC, 1, params);
+            double[] f = DiagonalFisher.estimate(net, KroneckerFactorsTest.samples(x, labels, D), mode, new SplittableRandom(1));
             double[] brute = bruteForceFisher(params, x, labels, mode == LabelMode.EXPECTED);
             for (int i = 0; i < f.length; i++) {
                 assertThat(f[i]).as("%s F[%d]", mode, i).isCloseTo(brute[i], within(1e-6 + 1e-4 * brute[i]));
@@ -213,6 +215,31 @@ class FisherTest {
         @Override
         public boolean isFinite() {
             return net.isFinite();
+        }
+
+        @Override
+        public boolean finiteAtLastCheck() {
+            return net.finiteAtLastCheck();
+        }
+
+        @Override
+        public io.engram.network.Rows rows(int capacity) {
+            return net.rows(capacity);
+        }
+
+        @Override
+        public Network sibling(int maxBatch, float[] parameters) {
+            return net.sibling(maxBatch, parameters);
+        }
+
+        @Override
+        public void forwardRecording(io.engram.network.Batch batch, float[][] layerInputs, float[] probabilities) {
+            net.forwardRecording(batch, layerInputs, probabilities);
+        }
+
+        @Override
+        public void backpropagateErrors(int n, float[] outputErrors, float[][] errors) {
+            net.backpropagateErrors(n, outputErrors, errors);
         }
 
         @Override

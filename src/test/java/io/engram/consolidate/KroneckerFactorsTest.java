@@ -53,8 +53,9 @@ class KroneckerFactorsTest {
      * Brute force, per example: ā from the double reference forward pass; g by central differences
      * of −log p(y|x) in each pre-activation; then the mean outer products.
      */
-    @Test
-    void empiricalFactors_matchPerExampleBruteForce() {
+    @org.junit.jupiter.params.ParameterizedTest(name = "{0} kernel")
+    @org.junit.jupiter.params.provider.ValueSource(strings = {"jvm", "nd4j"})
+    void empiricalFactors_matchPerExampleBruteForce(String kernel) {
         int n = 137; // one full chunk of 100 and a partial one
         float[] x = inputs(n, 6, 3);
         int[] labels = new int[n];
@@ -62,8 +63,11 @@ class KroneckerFactorsTest {
             labels[i] = (i * 5 + 1) % 3;
         }
         float[] params = JvmMlp.initialParameters(SPEC, 11);
-        KroneckerFactors factors = KroneckerFactors.estimate(SPEC, params, samples(x, labels, 6), LabelMode.EMPIRICAL,
-                new SplittableRandom(1));
+        // on the ND4J kernel, forward and backward passes run on its device (the learner's backend)
+        KroneckerFactors factors = kernel.equals("jvm")
+                ? KroneckerFactors.estimate(SPEC, params, samples(x, labels, 6), LabelMode.EMPIRICAL, new SplittableRandom(1))
+                : KroneckerFactors.estimate(new io.engram.network.Nd4jMlp(SPEC, KroneckerFactors.CHUNK, params),
+                        samples(x, labels, 6), LabelMode.EMPIRICAL, new SplittableRandom(1));
 
         double[] p = new double[params.length];
         for (int i = 0; i < p.length; i++) {

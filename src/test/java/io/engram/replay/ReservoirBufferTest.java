@@ -61,8 +61,8 @@ class ReservoirBufferTest {
             assertThat(buffer.size()).isEqualTo(model.size()).isEqualTo((int) Math.min(id, 37));
             for (int s = 0; s < model.size(); s++) {
                 Item item = model.get(s);
-                assertThat(buffer.inputs()[buffer.offset(s)]).isEqualTo(item.first());
-                assertThat(buffer.inputs()[buffer.offset(s) + 1]).isEqualTo(-item.first());
+                assertThat(row(buffer, s)[0]).isEqualTo(item.first());
+                assertThat(row(buffer, s)[1]).isEqualTo(-item.first());
                 assertThat(buffer.label(s)).isEqualTo(item.label());
                 assertThat(buffer.task(s)).isEqualTo(item.task());
             }
@@ -84,7 +84,7 @@ class ReservoirBufferTest {
                 buffer.add(new float[] {id}, 0, 0, 0);
             }
             for (int s = 0; s < capacity; s++) {
-                kept[(int) buffer.inputs()[s] * buckets / stream]++;
+                kept[(int) row(buffer, s)[0] * buckets / stream]++;
             }
         }
         double expected = (double) capacity * runs / buckets;
@@ -180,7 +180,7 @@ class ReservoirBufferTest {
         for (int s = 0; s < buffer.size(); s++) {
             assertThat(read.label(s)).isEqualTo(buffer.label(s));
             assertThat(read.task(s)).isEqualTo(buffer.task(s));
-            assertThat(read.inputs()[read.offset(s)]).isEqualTo(buffer.inputs()[buffer.offset(s)]);
+            assertThat(row(read, s)[0]).isEqualTo(row(buffer, s)[0]);
         }
         for (int id = 150; id < 400; id++) {
             read.add(example(id), 0, id % 3, 3);
@@ -192,6 +192,51 @@ class ReservoirBufferTest {
     void storage_isCapacityTimesInputPlusOneFloats() {
         ReservoirBuffer buffer = new ReservoirBuffer(5120, 784, ReplayPolicy.RESERVOIR, 1);
         assertThat(buffer.storageBytes()).isEqualTo(5120L * 785 * 4);
-        assertThat(buffer.inputs()).hasSize(5120 * 784);
+        assertThat(buffer.rows().capacity()).isEqualTo(5120);
+        assertThat(buffer.rows().width()).isEqualTo(784);
+    }
+
+    /**
+     * The buffer's state section is the same bytes whichever kernel holds its rows: the heap, or
+     * the ND4J network's device rows; and a device buffer restored from it holds the same rows and
+     * writes the same bytes again.
+     */
+    @ParameterizedTest
+    @EnumSource(ReplayPolicy.class)
+    void stateSection_isTheSameBytes_onTheHeapAndOnTheNd4jDevice(ReplayPolicy policy) throws Exception {
+        io.engram.network.MlpSpec spec = new io.engram.network.MlpSpec(INPUT, java.util.List.of(4), 3,
+                io.engram.network.Activation.RELU);
+        io.engram.network.Nd4jMlp nd4j = new io.engram.network.Nd4jMlp(spec, 1, 5L);
+        ReservoirBuffer heap = new ReservoirBuffer(20, INPUT, policy, 7);
+        ReservoirBuffer device = new ReservoirBuffer(nd4j.rows(20), policy, 7);
+        for (int id = 0; id < 300; id++) {
+            heap.add(example(id), 0, id % 3, id / 100);
+            device.add(example(id), 0, id % 3, id / 100);
+        }
+        byte[] heapBytes = state(heap);
+        assertThat(state(device)).isEqualTo(heapBytes);
+
+        ReservoirBuffer restored = new ReservoirBuffer(nd4j.rows(20), policy, 7);
+        java.io.DataInputStream in = new java.io.DataInputStream(new ByteArrayInputStream(heapBytes));
+        restored.restore(new io.engram.state.Sections.Reader(in), 7);
+        for (int s = 0; s < heap.size(); s++) {
+            assertThat(row(restored, s)).as("slot %d", s).containsExactly(row(heap, s));
+        }
+        assertThat(state(restored)).isEqualTo(heapBytes);
+    }
+
+    private static byte[] state(ReservoirBuffer buffer) throws java.io.IOException {
+        java.io.ByteArrayOutputStream bytes = new java.io.ByteArrayOutputStream();
+        io.engram.state.Sections.Writer writer = new io.engram.state.Sections.Writer(new DataOutputStream(bytes));
+        buffer.writeState(writer);
+        writer.end();
+        return bytes.toByteArray();
+    }
+
+    /** A copy of the inputs of slot {@code s}. */
+    static float[] row(ReservoirBuffer buffer, int s) {
+        float[] x = new float[buffer.inputSize()];
+        buffer.inputs(s, 1, x, 0);
+        return x;
     }
 }
