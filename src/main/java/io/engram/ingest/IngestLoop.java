@@ -343,9 +343,9 @@ public final class IngestLoop implements Runnable {
     }
 
     /**
-     * Records of one partition a batch holds ahead of its worker, raw and decoded (about 6 KB each
-     * for 784 inputs: 12 MB); the partition is paused while its share holds this many and resumed
-     * at half. Also the consumer's {@code max.poll.records}.
+     * Records of one partition waiting for its worker at which the partition is paused (resumed at
+     * half); a share holds at most this plus one poll's records, raw and decoded (about 6 KB each for
+     * 784 inputs: 24 MB). Also the consumer's {@code max.poll.records}.
      */
     public static final int QUEUE_RECORDS = 2000;
 
@@ -430,10 +430,11 @@ public final class IngestLoop implements Runnable {
         }
 
         /**
-         * Hands polled records to their partitions' shares: at most {@link Settings#batchRecords()} a
-         * share in the batch and {@link #QUEUE_RECORDS} waiting. A partition whose share cannot take
-         * all is sought back to the first record it did not take and paused: until the batch closes
-         * when the batch bound is reached, until its worker has caught up to half when the queue's is.
+         * Hands polled records to their partitions' shares, at most {@link Settings#batchRecords()} a
+         * share in the batch: a partition whose share cannot take all is sought back to the first
+         * record it did not take and paused until the batch closes. A partition whose share has
+         * {@link #QUEUE_RECORDS} or more waiting is paused until its worker has caught up to half (no
+         * seek: the consumer keeps what it fetched), so a share holds at most that plus one poll.
          */
         void dispatch(ConsumerRecords<byte[], byte[]> polled) {
             for (TopicPartition tp : polled.partitions()) {
@@ -443,7 +444,7 @@ public final class IngestLoop implements Runnable {
                 }
                 Share share = share(partition);
                 List<ConsumerRecord<byte[], byte[]>> records = polled.records(tp);
-                int room = Math.min(settings.batchRecords() - share.dispatched, QUEUE_RECORDS - share.waiting());
+                int room = settings.batchRecords() - share.dispatched;
                 if (records.size() > room) {
                     consumer.seek(tp, records.get(Math.max(room, 0)).offset()); // the rest comes again
                     records = records.subList(0, Math.max(room, 0));
