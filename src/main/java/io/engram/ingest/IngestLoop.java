@@ -284,8 +284,9 @@ public final class IngestLoop implements Runnable {
     /**
      * One batch: handled by the workers while this thread polls on and hands them more, committed
      * at once when it closes. A batch closes when it reached its time ({@link Settings#batchDuration()}),
-     * when one partition's share handled {@link Settings#batchRecords()}, when every share is done and
-     * nothing more came, or on a revocation or a stop; each worker then stops after the record in its
+     * when one partition's share handled {@link Settings#batchRecords()}, when a learner has a version
+     * due (so each task end's version goes out at once), when every share is done and nothing more
+     * came, or on a revocation or a stop; each worker then stops after the record in its
      * hands, so no worker waits for another's share, and the records not reached are consumed again in
      * the next batch.
      */
@@ -320,7 +321,7 @@ public final class IngestLoop implements Runnable {
         batch = b;
         try {
             boolean more = !polled.isEmpty();
-            while (!b.closing && System.nanoTime() - b.deadline < 0 && !b.full && (more || !b.idle())) {
+            while (!b.closing && System.nanoTime() - b.deadline < 0 && !b.full && !b.versionDue && (more || !b.idle())) {
                 b.resumeCaughtUp();
                 // decoding ahead of the workers puts a core the workers leave idle to use; polling without waiting then
                 polled = consumer.poll(b.decodeAhead() > 0 ? Duration.ZERO : BATCH_POLL); // a revocation inside closes the batch first
@@ -417,6 +418,8 @@ public final class IngestLoop implements Runnable {
         volatile boolean closing;
         /** Set when a share handled {@link Settings#batchRecords()}. */
         volatile boolean full;
+        /** Set when a learner has a version due (a task end, a publish request, a drift alarm, a periodic trigger). */
+        volatile boolean versionDue;
         boolean closed;
         /** Shares with a worker task queued or running (guarded by this). */
         int scheduled;
@@ -613,7 +616,7 @@ public final class IngestLoop implements Runnable {
             boolean replay = until != null && record.offset() < until;
             outbox.suppress(replay);
             try {
-                String model = handle(record, partition, pending);
+                String model = handle(record, partition, pending, batch);
                 partition.handled(model, replay);
                 if (replay) {
                     metrics.replayed(1);
@@ -980,7 +983,7 @@ public final class IngestLoop implements Runnable {
      * Hands one record to its learner or to the dead-letter topic, and counts it; returns the
      * model it belongs to (null when unknown).
      */
-    private String handle(ConsumerRecord<byte[], byte[]> record, OwnedPartition partition, Pending pending) {
+    private String handle(ConsumerRecord<byte[], byte[]> record, OwnedPartition partition, Pending pending, OpenBatch batch) {
         handled.incrementAndGet();
         Set<Long> marked = poisoned.get(partition.topicPartition());
         if (marked != null && marked.remove(record.offset())) {
@@ -1042,6 +1045,11 @@ public final class IngestLoop implements Runnable {
                     learner.publish();
                 }
                 metrics.control(model, control.type());
+            }
+            if (learner.versionDue()) {
+                // the batch closes after this record, so the version reflects it and goes out now, not folded with later ones
+                batch.versionDue = true;
+                batch.closing = true;
             }
         } catch (ModelLimitException e) {
             if (!partition.models().contains(model)) {
