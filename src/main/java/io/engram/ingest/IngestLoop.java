@@ -284,9 +284,9 @@ public final class IngestLoop implements Runnable {
     /**
      * One batch: handled by the workers while this thread polls on and hands them more, committed
      * at once when it closes. A batch closes when it reached its time ({@link Settings#batchDuration()}),
-     * when one partition's share handled {@link Settings#batchRecords()}, when a learner has a version
-     * due (so each task end's version goes out at once), when every share is done and nothing more
-     * came, or on a revocation or a stop; each worker then stops after the record in its
+     * when one partition's share handled {@link Settings#batchRecords()}, right after a record that
+     * makes a version due (at most once a second: {@link #VERSION_CLOSE_INTERVAL_NANOS}), when every
+     * share is done and nothing more came, or on a revocation or a stop; each worker then stops after the record in its
      * hands, so no worker waits for another's share, and the records not reached are consumed again in
      * the next batch.
      */
@@ -321,7 +321,7 @@ public final class IngestLoop implements Runnable {
         batch = b;
         try {
             boolean more = !polled.isEmpty();
-            while (!b.closing && System.nanoTime() - b.deadline < 0 && !b.full && !b.versionDue && (more || !b.idle())) {
+            while (!b.closing && System.nanoTime() - b.deadline < 0 && !b.full && (more || !b.idle())) {
                 b.resumeCaughtUp();
                 // decoding ahead of the workers puts a core the workers leave idle to use; polling without waiting then
                 polled = consumer.poll(b.decodeAhead() > 0 ? Duration.ZERO : BATCH_POLL); // a revocation inside closes the batch first
@@ -349,6 +349,15 @@ public final class IngestLoop implements Runnable {
      * 784 inputs: 24 MB). Also the consumer's {@code max.poll.records}.
      */
     public static final int QUEUE_RECORDS = 2000;
+
+    /**
+     * A record that makes a version due (a task end, a publish request, a drift alarm, a periodic
+     * trigger) closes its batch right after it, unless a batch closed that way less than this long
+     * ago: then the version goes out at the batch's end, with any others that came due meanwhile.
+     */
+    private static final long VERSION_CLOSE_INTERVAL_NANOS = 1_000_000_000L;
+    /** When a batch last closed for a version due (System.nanoTime). */
+    private volatile long lastVersionClose = System.nanoTime() - VERSION_CLOSE_INTERVAL_NANOS;
 
     /** Records the loop's thread decodes ahead of the workers between two polls. */
     private static final int DECODE_AHEAD = 256;
@@ -418,8 +427,8 @@ public final class IngestLoop implements Runnable {
         volatile boolean closing;
         /** Set when a share handled {@link Settings#batchRecords()}. */
         volatile boolean full;
-        /** Set when a learner has a version due (a task end, a publish request, a drift alarm, a periodic trigger). */
-        volatile boolean versionDue;
+        /** Set when the batch closes right after a record that made a version due. */
+        volatile boolean versionClose;
         boolean closed;
         /** Shares with a worker task queued or running (guarded by this). */
         int scheduled;
@@ -660,6 +669,9 @@ public final class IngestLoop implements Runnable {
      */
     private void close(OpenBatch b) throws java.util.concurrent.ExecutionException, InterruptedException {
         b.stopWorkers();
+        if (b.versionClose) {
+            lastVersionClose = System.nanoTime();
+        }
         b.closed = true;
         batch = null;
         metrics.batch(b.shares.size());
@@ -1046,9 +1058,10 @@ public final class IngestLoop implements Runnable {
                 }
                 metrics.control(model, control.type());
             }
-            if (learner.versionDue()) {
-                // the batch closes after this record, so the version reflects it and goes out now, not folded with later ones
-                batch.versionDue = true;
+            if (learner.versionDue() && System.nanoTime() - lastVersionClose >= VERSION_CLOSE_INTERVAL_NANOS) {
+                // the batch closes after this record: the version reflects it and goes out now; a burst of task ends
+                // within the interval folds into the version at the next batch's end instead
+                batch.versionClose = true;
                 batch.closing = true;
             }
         } catch (ModelLimitException e) {
