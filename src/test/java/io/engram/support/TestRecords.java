@@ -36,16 +36,18 @@ public final class TestRecords {
         return offsets;
     }
 
-    /** Produces {@code values} keyed {@code key} without waiting for each (one flush at the end). */
+    /** Produces {@code values} keyed {@code key} in chunks of 200, waiting for each chunk, not each record. */
     public static void produceAll(KafkaClients clients, String topic, String key, List<byte[]> values) {
         try (KafkaProducer<byte[], byte[]> producer = clients.producer("test-producer")) {
-            List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
-            for (byte[] value : values) {
-                sent.add(producer.send(new ProducerRecord<>(topic, utf8(key), value)));
-            }
-            producer.flush();
-            for (java.util.concurrent.Future<?> f : sent) {
-                f.get(30, TimeUnit.SECONDS);
+            for (int from = 0; from < values.size(); from += 200) {
+                List<java.util.concurrent.Future<?>> sent = new ArrayList<>();
+                for (byte[] value : values.subList(from, Math.min(values.size(), from + 200))) {
+                    sent.add(producer.send(new ProducerRecord<>(topic, utf8(key), value)));
+                }
+                producer.flush();
+                for (java.util.concurrent.Future<?> f : sent) {
+                    f.get(30, TimeUnit.SECONDS);
+                }
             }
         } catch (Exception e) {
             throw new AssertionError("could not produce to " + topic, e);
