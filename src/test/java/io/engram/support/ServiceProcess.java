@@ -122,7 +122,21 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * A port free now, below Linux's ephemeral range (32768 and up): an ephemeral port found free can
+     * be taken by any outgoing connection (a Kafka client's) before the service binds it, which made
+     * a packaged instance fail to start once in CI ("Port ... seems to be in use").
+     */
     public static int freePort() {
+        java.util.concurrent.ThreadLocalRandom random = java.util.concurrent.ThreadLocalRandom.current();
+        for (int attempt = 0; attempt < 200; attempt++) {
+            int port = random.nextInt(20_000, 32_000);
+            try (ServerSocket socket = new ServerSocket(port, 1, InetAddress.getByName("127.0.0.1"))) {
+                return socket.getLocalPort();
+            } catch (IOException taken) {
+                // try another
+            }
+        }
         try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             return socket.getLocalPort();
         } catch (IOException e) {
