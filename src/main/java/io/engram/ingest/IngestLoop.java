@@ -470,6 +470,14 @@ public final class IngestLoop implements Runnable {
             }
         }
 
+        /** Resumes the partitions the batch paused that are still assigned and not waiting for a take-over. */
+        void resumePaused() {
+            Set<TopicPartition> resume = new HashSet<>(paused);
+            resume.retainAll(consumer.assignment());
+            resume.removeAll(pendingTakeOver);
+            consumer.resume(resume);
+        }
+
         /** Resumes the partitions paused for a full queue whose worker has caught up to half of it. */
         void resumeCaughtUp() {
             List<TopicPartition> resume = new ArrayList<>();
@@ -736,10 +744,7 @@ public final class IngestLoop implements Runnable {
             next.forEach((tp, offset) -> committed.merge(tp, offset.offset(), Math::max));
             afterBatch.run();
         } finally {
-            Set<TopicPartition> resume = new HashSet<>(b.paused);
-            resume.retainAll(consumer.assignment());
-            resume.removeAll(pendingTakeOver);
-            consumer.resume(resume);
+            b.resumePaused();
         }
     }
 
@@ -1228,9 +1233,7 @@ public final class IngestLoop implements Runnable {
                 }
                 open.closed = true;
                 batch = null;
-                Set<TopicPartition> resume = new HashSet<>(open.paused);
-                resume.retainAll(consumer.assignment());
-                consumer.resume(resume);
+                open.resumePaused();
                 failedBatch(new IllegalStateException("partitions " + partitions + " lost during a batch"));
             }
             pendingTakeOver.removeAll(partitions);

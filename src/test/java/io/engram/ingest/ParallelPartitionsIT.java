@@ -107,17 +107,7 @@ class ParallelPartitionsIT {
         }
         int n = 3 * IngestLoop.QUEUE_RECORDS; // the partition is paused and resumed several times in one batch
         RecordingLearner learner = new RecordingLearner(0, 500); // the first record waits: the queue fills to its bound
-        LearnerRegistry registry = new LearnerRegistry() {
-            @Override
-            public Learner forModel(String model) {
-                return learner;
-            }
-
-            @Override
-            public Map<String, ? extends Learner> all() {
-                return Map.of("m", learner);
-            }
-        };
+        LearnerRegistry registry = io.engram.support.IdLearner.registry(() -> learner);
         TestRecords.produceAll(clients, topics.examples(), "m", records("r", n));
         try (KafkaProducer<byte[], byte[]> producer = clients.transactionalProducer("queue-it", run + "tx")) {
             Outbox outbox = Outbox.transactional(producer);
