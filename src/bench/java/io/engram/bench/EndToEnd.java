@@ -28,8 +28,10 @@ import org.apache.kafka.clients.producer.ProducerRecord;
  * {@code ./engram bench e2e}: examples/s from Kafka to learned, through the packaged service (a
  * separate JVM) and a broker this JVM starts, for online, ER and MER in the configurations of the
  * learner-only throughput bench. Phase 1: a backlog of permuted Fashion-MNIST train examples is
- * produced before the service starts (so it drains a backlog, not the producer's pace), then the
- * time from the first example learned to the last gives the service's rate.
+ * produced before the service starts (so it drains a backlog, not the producer's pace), twice: first
+ * for a warm-up model (its rate, from a cold start, includes start-up and JIT compilation), then for
+ * the measured model, whose time from its first example learned to its last gives the service's rate
+ * (learner-only measures after a warm-up run too).
  * Phase 2: the same count is produced at 80% of that rate while the committed lag is sampled.
  * {@code --format avro} sends the same examples as Avro binary of schemas/example.avsc (header
  * content-type: application/avro) instead of JSON.
@@ -47,8 +49,9 @@ public final class EndToEnd {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> o = BenchOptions.parse("engram bench e2e", List.of("examples", "configs", "format", "out"), args);
+        Map<String, String> o = BenchOptions.parse("engram bench e2e", List.of("examples", "warmup", "configs", "format", "out"), args);
         int examples = Integer.parseInt(o.getOrDefault("examples", "4000"));
+        int warmup = Integer.parseInt(o.getOrDefault("warmup", Integer.toString(examples)));
         List<byte[]> records = permutedJson(examples);
         boolean avro = o.getOrDefault("format", "json").equals("avro");
         if (avro) {
@@ -74,7 +77,7 @@ public final class EndToEnd {
                 if (o.containsKey("configs") && !List.of(o.get("configs").split(",")).contains(config.label())) {
                     continue;
                 }
-                results.add(run(config, records, broker.bootstrapServers()));
+                results.add(run(config, records, warmup, broker.bootstrapServers()));
             }
         }
         Path out = Path.of(o.getOrDefault("out", "target/bench/engram-e2e.json"));
@@ -106,7 +109,7 @@ public final class EndToEnd {
         return records;
     }
 
-    private static Map<String, Object> run(Config config, List<byte[]> records, String bootstrap) throws Exception {
+    private static Map<String, Object> run(Config config, List<byte[]> records, int warmup, String bootstrap) throws Exception {
         Path dir = Files.createTempDirectory("engram-e2e");
         int http = freePort();
         String topic = config.label() + ".examples";
@@ -115,10 +118,15 @@ public final class EndToEnd {
                 Map.of("bootstrap.servers", bootstrap))) {
             admin.createTopics(List.of(new org.apache.kafka.clients.admin.NewTopic(topic, 1, (short) 1))).all().get();
         }
-        produce(clients, topic, "backlog", records, 0); // phase 1's backlog, before the service starts
-        ProcessBuilder builder = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "-jar", "target/quarkus-app/quarkus-run.jar")
-                .redirectErrorStream(true).redirectOutput(dir.resolve("service.log").toFile());
+        // phase 1's backlog, before the service starts: the stream once as a warm-up model (start-up and JIT warm-up,
+        // which the learner-only bench leaves out with its warm-up run), then once as the measured model
+        List<byte[]> warming = new ArrayList<>(warmup);
+        for (int i = 0; i < warmup; i++) {
+            warming.add(records.get(i % records.size()));
+        }
+        produce(clients, topic, "warmup", warming, 0);
+        produce(clients, topic, "backlog", records, 0);
+        ProcessBuilder builder = new ProcessBuilder(serviceCommand()).redirectErrorStream(true).redirectOutput(dir.resolve("service.log").toFile());
         Map<String, String> env = builder.environment();
         env.put("OMP_NUM_THREADS", "1");
         env.put("ENGRAM_DATA_DIR", dir.toString());
@@ -141,26 +149,14 @@ public final class EndToEnd {
                 }
                 Thread.sleep(20); // the backlog is waiting: the first learned examples should be seen early
             }
-            long first = 0;
-            long firstCount = 0;
-            while (true) {
-                long trained = trained(url, "backlog");
-                if (first == 0 && trained > 0) {
-                    first = System.nanoTime();
-                    firstCount = trained;
-                }
-                if (trained >= records.size()) {
-                    break;
-                }
-                Thread.sleep(20);
-            }
-            double seconds = (System.nanoTime() - first) / 1e9;
-            double rate = (records.size() - firstCount) / seconds;
+            Rate cold = drain(url, "warmup", warmup);
+            Rate warm = drain(url, "backlog", records.size());
+            double rate = warm.perSecond();
             Map<String, Double> m = metrics(url);
             double commitMs = 1000 * m.getOrDefault("engram_batch_commit_seconds_sum", 0.0) / m.getOrDefault("engram_batch_commit_seconds_count", 1.0);
             double perBatch = m.getOrDefault("engram_batch_records_sum", 0.0) / m.getOrDefault("engram_batch_records_count", 1.0);
-            System.err.printf("  %-18s backlog: %.0f examples/s through Kafka (%.0f records a batch, commit %.1f ms)%n", config.label(), rate,
-                    perBatch, commitMs);
+            System.err.printf("  %-18s backlog: %.0f examples/s through Kafka after a warm-up of %d (%.0f/s from a cold start; %.0f records"
+                    + " a batch, commit %.1f ms)%n", config.label(), rate, warmup, cold.perSecond(), perBatch, commitMs);
             // phase 2: 80% of that rate, sampling the committed lag
             double target = 0.8 * rate;
             Thread producer = new Thread(() -> {
@@ -184,6 +180,8 @@ public final class EndToEnd {
             r.put("label", config.label());
             r.put("examples", records.size());
             r.put("examples_per_second", rate);
+            r.put("warmup_examples", warmup);
+            r.put("cold_start_examples_per_second", cold.perSecond());
             r.put("records_per_batch", perBatch);
             r.put("commit_ms", commitMs);
             r.put("paced_rate", target);
@@ -195,6 +193,50 @@ public final class EndToEnd {
         } finally {
             service.destroy();
             service.waitFor();
+        }
+    }
+
+    /**
+     * The command line of a packaged service: this JVM's java, the Vector API module, {@code jvmFlags}, then
+     * the flags in the environment variable ENGRAM_BENCH_SERVICE_OPTS (e.g. a flight recording of the service).
+     */
+    static List<String> serviceCommand(String... jvmFlags) {
+        List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector"));
+        command.addAll(List.of(jvmFlags));
+        String extra = System.getenv("ENGRAM_BENCH_SERVICE_OPTS");
+        if (extra != null && !extra.isBlank()) {
+            command.addAll(List.of(extra.trim().split("\\s+")));
+        }
+        command.addAll(List.of("-jar", "target/quarkus-app/quarkus-run.jar"));
+        return command;
+    }
+
+    /** Examples learned per second by one model, from its first learned example to its last. */
+    record Rate(long examples, double seconds) {
+        double perSecond() {
+            return examples / seconds;
+        }
+    }
+
+    /** Waits until {@code model} learned {@code total} examples (polling every 20 ms), timing it from its first. */
+    private static Rate drain(String url, String model, int total) throws InterruptedException {
+        long first = 0;
+        long firstCount = 0;
+        long deadline = System.nanoTime() + 600_000_000_000L;
+        while (true) {
+            long trained = trained(url, model);
+            if (first == 0 && trained > 0) {
+                first = System.nanoTime();
+                firstCount = trained;
+            }
+            if (trained >= total) {
+                return new Rate(total - firstCount, (System.nanoTime() - first) / 1e9);
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(model + ": only " + trained + " of " + total + " learned in 10 minutes");
+            }
+            Thread.sleep(20);
         }
     }
 

@@ -177,7 +177,7 @@ public final class SettingsValidator {
             problems.add(message("engram.ingest.batch-duration", ingest.batchDuration(),
                     "a positive duration of at most a third of engram.kafka.transaction-timeout (" + txTimeout + ")"));
         }
-        range(problems, "engram.ingest.batch-records", ingest.batchRecords(), 1, 100_000, "1 to 100000");
+        range(problems, "engram.ingest.batch-records", ingest.batchRecords(), 1, 1_000_000, "1 to 1000000");
         range(problems, "engram.ingest.max-models", ingest.maxModels(), 1, 100_000, "1 to 100000");
         if (ingest.inputMin().isPresent() && ingest.inputMax().isPresent()
                 && !(ingest.inputMin().getAsDouble() < ingest.inputMax().getAsDouble())) {

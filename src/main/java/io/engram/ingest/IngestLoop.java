@@ -103,6 +103,8 @@ public final class IngestLoop implements Runnable {
     private volatile Consumer<byte[], byte[]> consumer;
     private volatile boolean restoring;
     private final ExecutorService workers;
+    /** The workers' thread count: shares beyond it wait for a turn. */
+    private final int workerThreads;
 
     /**
      * @param taskSwitchEndsTask whether a train example of another task ends the current one
@@ -146,6 +148,7 @@ public final class IngestLoop implements Runnable {
         this.metrics = metrics;
         this.settings = settings;
         int threads = settings.workerThreads();
+        this.workerThreads = threads;
         java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
         this.workers = Executors.newFixedThreadPool(threads, r -> {
             Thread t = new Thread(r, "engram-worker-" + n.incrementAndGet());
@@ -324,14 +327,17 @@ public final class IngestLoop implements Runnable {
             while (!b.closing && System.nanoTime() - b.deadline < 0 && !b.full && (more || !b.idle())) {
                 b.resumeCaughtUp();
                 // decoding ahead of the workers puts a core the workers leave idle to use; polling without waiting then
-                polled = consumer.poll(b.decodeAhead() > 0 ? Duration.ZERO : BATCH_POLL); // a revocation inside closes the batch first
+                boolean decoded = b.decodeAhead() > 0;
+                polled = consumer.poll(decoded ? Duration.ZERO : BATCH_POLL); // a revocation inside closes the batch first
                 if (b.closed) {
                     seekBack(polled); // the batch committed inside the poll: these come again in the next one
                     updateLag();
                     return;
                 }
                 b.dispatch(polled);
-                more = !polled.isEmpty();
+                // nothing came only when a poll that waited brought nothing: a poll without waiting often finds the
+                // next fetch still on its way, and closing then would commit while the workers have records coming
+                more = !polled.isEmpty() || decoded;
             }
         } catch (RuntimeException e) {
             if (!b.closed) {
@@ -587,11 +593,17 @@ public final class IngestLoop implements Runnable {
             workers.execute(this);
         }
 
-        /** Handles up to {@link #QUANTUM} records, then goes to the back of the workers' queue if more wait. */
+        /**
+         * Handles the records waiting, {@link #QUANTUM} at a time; after each quantum it goes to the
+         * back of the workers' queue when other shares wait for a thread, and goes on in this thread
+         * (its cache warm, no hand-over) when none does.
+         */
         @Override
         public void run() {
             try {
-                for (int i = 0; i < QUANTUM; i++) {
+                int handled = 0;
+                while (handled < QUANTUM || !othersWait()) {
+                    handled = handled < QUANTUM ? handled + 1 : 1; // a new quantum when no other share waits
                     Pending record;
                     synchronized (batch) {
                         record = batch.closing || head == queue.size() ? null : queue.get(head);
@@ -621,6 +633,13 @@ public final class IngestLoop implements Runnable {
                 }
                 scheduled = false;
                 batch.taskEnded();
+            }
+        }
+
+        /** Whether more shares have a worker task queued or running than there are worker threads. */
+        private boolean othersWait() {
+            synchronized (batch) {
+                return batch.scheduled > workerThreads;
             }
         }
 
