@@ -112,21 +112,16 @@ public final class ScaleOut {
             int instances, List<byte[]> warmup, List<byte[]> records) throws Exception {
         List<Service> services = new ArrayList<>();
         try {
-            if (instances == 1) {
-                // a backlog before the service starts (its rate, not the producer's): the warm-up, then the measured part
-                produce(clients, label, models, warmup);
-                produce(clients, label, models, records);
-            }
+            // a backlog before the services start (their rate, not the producer's): the warm-up, then the measured part.
+            // With two instances the first to join takes both partitions and hands one over when the second joins: the
+            // warm-up covers that too, and each instance ends with one partition (printed below)
+            produce(clients, label, models, warmup);
+            produce(clients, label, models, records);
             for (int i = 0; i < instances; i++) {
                 services.add(Service.start(root.resolve(label + "-" + i), broker.bootstrapServers(), label + ".", Map.of()));
             }
             for (Service s : services) {
                 s.awaitRunning();
-            }
-            if (instances > 1) {
-                Thread.sleep(5000); // let the group settle: one partition each
-                produce(clients, label, models, warmup);
-                produce(clients, label, models, records);
             }
             // the rate is that of the measured part, timed from the sample that sees the warm-up learned
             long coldStart = 0;
@@ -152,7 +147,7 @@ public final class ScaleOut {
                 if (System.nanoTime() > deadline) {
                     throw new IllegalStateException(label + ": only " + trained + " of " + total + " learned in 10 minutes");
                 }
-                Thread.sleep(20);
+                Thread.sleep(50); // each look costs the services a status request: not more often
             }
             double rate = ((long) warmup.size() + records.size() - firstCount) / ((System.nanoTime() - first) / 1e9);
             double cold = warmup.size() / ((first - coldStart) / 1e9);
