@@ -72,11 +72,13 @@ public final class ScaleOut {
         try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(root.resolve("broker"), 0).start()) {
             KafkaClients clients = new KafkaClients(broker.bootstrapServers(), Map.of(), 10_000);
             List<String> keys = keysOnDistinctPartitions();
-            double one = configs.contains("one-model") ? throughput(broker, clients, root, "one-model", List.of(keys.get(0)), 1, warmup, records)
-                    : Double.NaN;
-            double two = configs.contains("two-models") ? throughput(broker, clients, root, "two-models", keys, 1, warmup, records) : Double.NaN;
-            double twoInstances = configs.contains("two-instances") ? throughput(broker, clients, root, "two-instances", keys, 2, warmup, records)
-                    : Double.NaN;
+            results.put("warmup_examples", warmup.size());
+            double one = configs.contains("one-model")
+                    ? throughput(broker, clients, root, "one-model", List.of(keys.get(0)), 1, warmup, records, results) : Double.NaN;
+            double two = configs.contains("two-models")
+                    ? throughput(broker, clients, root, "two-models", keys, 1, warmup, records, results) : Double.NaN;
+            double twoInstances = configs.contains("two-instances")
+                    ? throughput(broker, clients, root, "two-instances", keys, 2, warmup, records, results) : Double.NaN;
             results.put("one_instance_one_model_per_s", one);
             results.put("one_instance_two_models_per_s", two);
             results.put("two_instances_two_models_per_s", twoInstances);
@@ -109,7 +111,7 @@ public final class ScaleOut {
 
     /** Examples learned per second by {@code instances} services on {@code records}, split evenly over {@code models}. */
     private static double throughput(EmbeddedKafkaBroker broker, KafkaClients clients, Path root, String label, List<String> models,
-            int instances, List<byte[]> warmup, List<byte[]> records) throws Exception {
+            int instances, List<byte[]> warmup, List<byte[]> records, Map<String, Object> results) throws Exception {
         List<Service> services = new ArrayList<>();
         try {
             // a backlog before the services start (their rate, not the producer's): the warm-up, then the measured part.
@@ -151,6 +153,7 @@ public final class ScaleOut {
             }
             double rate = ((long) warmup.size() + records.size() - firstCount) / ((System.nanoTime() - first) / 1e9);
             double cold = warmup.size() / ((first - coldStart) / 1e9);
+            results.put(label.replace('-', '_') + "_cold_start_per_s", cold);
             StringBuilder perBatch = new StringBuilder();
             for (Service s : services) {
                 perBatch.append(' ').append(String.format("%.2f", s.partitionsPerBatch()));

@@ -156,6 +156,7 @@ public final class RecordDecoder {
         }
         JsonNode root;
         DenseX dense = new DenseX();
+        dense.reserve(shape.inputSize()); // room for a record of the right size at once (grown by doubling it took 16 KB)
         boolean wire = !avro && registryWire.claims(value);
         try {
             if (wire) {
