@@ -79,6 +79,8 @@ public final class EndToEnd {
                 }
                 results.add(run(config, records, warmup, broker.bootstrapServers()));
             }
+        } finally {
+            BenchOptions.deleteTree(root);
         }
         Path out = Path.of(o.getOrDefault("out", "target/bench/engram-e2e.json"));
         Files.createDirectories(out.toAbsolutePath().getParent());
@@ -140,6 +142,7 @@ public final class EndToEnd {
         env.put("ENGRAM_CHECKPOINT_EVERY_SECONDS", "3600");
         env.putAll(config.env());
         Process service = builder.start();
+        boolean done = false;
         try {
             String url = "http://127.0.0.1:" + http;
             long deadline = System.nanoTime() + 120_000_000_000L;
@@ -189,10 +192,14 @@ public final class EndToEnd {
             r.put("lag_samples", lags.size());
             System.err.printf("  %-18s at 80%% (%.0f/s): max committed lag %d records over %d samples%n", config.label(), target, maxLag,
                     lags.size());
+            done = true;
             return r;
         } finally {
             service.destroy();
             service.waitFor();
+            if (done) {
+                BenchOptions.deleteTree(dir); // kept, with its log, when the run failed
+            }
         }
     }
 

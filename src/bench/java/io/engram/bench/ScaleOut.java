@@ -69,6 +69,7 @@ public final class ScaleOut {
         Map<String, Object> results = new LinkedHashMap<>();
         results.put("examples", records.size());
         results.put("processors", Runtime.getRuntime().availableProcessors());
+        boolean done = false;
         try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(root.resolve("broker"), 0).start()) {
             KafkaClients clients = new KafkaClients(broker.bootstrapServers(), Map.of(), 10_000);
             List<String> keys = keysOnDistinctPartitions();
@@ -88,6 +89,12 @@ public final class ScaleOut {
                     + "(%.2fx one instance)%n", one, two, two / one, twoInstances, twoInstances / two);
             if (configs.contains("restore")) {
                 results.putAll(snapshotAndRestore(broker, clients, root, records));
+            }
+            done = true;
+        } finally {
+            BenchOptions.deleteTree(root.resolve("broker"));
+            if (done) {
+                BenchOptions.deleteTree(root); // the services' folders and logs are kept when the bench failed
             }
         }
         Path out = Path.of(o.getOrDefault("out", "target/bench/scale-out.json"));
