@@ -196,10 +196,8 @@ final class DenseJson {
                 v = integer && v == 0 ? 0.0 : -v; // an integer -0 is the integer 0, as Jackson reads it
             }
         } else {
-            v = Double.parseDouble(new String(b, start, i - start, java.nio.charset.StandardCharsets.ISO_8859_1)); // ASCII here
-            if (integer && v == 0) {
-                v = 0.0;
-            }
+            // more than 15 significant digits (never zero) or a large power: the text, sign included
+            v = Double.parseDouble(new String(b, start, i - start, java.nio.charset.StandardCharsets.ISO_8859_1));
         }
         dense.add(v);
         return i;

@@ -8,11 +8,10 @@ import io.engram.broker.KafkaClients;
 import io.engram.broker.Outbox;
 import io.engram.broker.TopicSetup;
 import io.engram.broker.Topics;
-import io.engram.learn.Example;
 import io.engram.learn.Learner;
 import io.engram.learn.LearnerRegistry;
-import io.engram.learn.LearnerStatus;
 import io.engram.support.Await;
+import io.engram.support.IdLearner;
 import io.engram.support.TestRecords;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.quarkus.test.junit.QuarkusTest;
@@ -24,7 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
@@ -53,9 +51,9 @@ class ParallelPartitionsIT {
             TopicSetup.ensure(admin, topics, 2, (short) 1, 30_000);
         }
         List<String> keys = keysOnDistinctPartitions();
-        RecordingLearner slow = new RecordingLearner(50);
-        RecordingLearner fast = new RecordingLearner(0);
-        Map<String, RecordingLearner> models = Map.of(keys.get(0), slow, keys.get(1), fast);
+        IdLearner slow = paced(50, 50);
+        IdLearner fast = paced(0, 0);
+        Map<String, IdLearner> models = Map.of(keys.get(0), slow, keys.get(1), fast);
         LearnerRegistry registry = new LearnerRegistry() {
             @Override
             public Learner forModel(String model) {
@@ -80,21 +78,21 @@ class ParallelPartitionsIT {
             Thread thread = new Thread(loop, "parallel-it");
             thread.start();
             try {
-                Await.until(Duration.ofSeconds(60), "the fast model's records learned", () -> fast.learned.size() == FAST_RECORDS,
-                        () -> "fast " + fast.learned.size() + ", slow " + slow.learned.size() + ", state " + loop.state());
-                int slowWhenFastDone = slow.learned.size();
+                Await.until(Duration.ofSeconds(60), "the fast model's records learned", () -> fast.learned().size() == FAST_RECORDS,
+                        () -> "fast " + fast.learned().size() + ", slow " + slow.learned().size() + ", state " + loop.state());
+                int slowWhenFastDone = slow.learned().size();
                 // the slow model needs 50 ms a record: 5 s for all; the fast one's 1500 take a few batches of milliseconds
                 assertThat(slowWhenFastDone).as("slow records learned when the fast model was done").isLessThan(SLOW_RECORDS / 2);
-                Await.until(Duration.ofSeconds(60), "the slow model's records learned", () -> slow.learned.size() >= SLOW_RECORDS,
-                        () -> "slow " + slow.learned.size() + ", state " + loop.state());
+                Await.until(Duration.ofSeconds(60), "the slow model's records learned", () -> slow.learned().size() >= SLOW_RECORDS,
+                        () -> "slow " + slow.learned().size() + ", state " + loop.state());
                 Thread.sleep(300); // a record learned twice would show up here
             } finally {
                 loop.stop();
                 thread.join(10_000);
             }
         }
-        assertThat(fast.learned).containsExactlyElementsOf(ids("f", FAST_RECORDS));
-        assertThat(slow.learned).containsExactlyElementsOf(ids("s", SLOW_RECORDS));
+        assertThat(fast.learned()).containsExactlyElementsOf(ids("f", FAST_RECORDS));
+        assertThat(slow.learned()).containsExactlyElementsOf(ids("s", SLOW_RECORDS));
     }
 
     @Test
@@ -106,8 +104,8 @@ class ParallelPartitionsIT {
             TopicSetup.ensure(admin, topics, 1, (short) 1, 30_000);
         }
         int n = 3 * IngestLoop.QUEUE_RECORDS; // the partition is paused and resumed several times in one batch
-        RecordingLearner learner = new RecordingLearner(0, 500); // the first record waits: the queue fills to its bound
-        LearnerRegistry registry = io.engram.support.IdLearner.registry(() -> learner);
+        IdLearner learner = paced(0, 500); // the first record waits: the queue fills to its bound
+        LearnerRegistry registry = IdLearner.registry(() -> learner);
         TestRecords.produceAll(clients, topics.examples(), "m", records("r", n));
         try (KafkaProducer<byte[], byte[]> producer = clients.transactionalProducer("queue-it", run + "tx")) {
             Outbox outbox = Outbox.transactional(producer);
@@ -119,15 +117,15 @@ class ParallelPartitionsIT {
             Thread thread = new Thread(loop, "queue-it");
             thread.start();
             try {
-                Await.until(Duration.ofSeconds(60), "the backlog learned", () -> learner.learned.size() >= n,
-                        () -> "learned " + learner.learned.size() + ", state " + loop.state());
+                Await.until(Duration.ofSeconds(60), "the backlog learned", () -> learner.learned().size() >= n,
+                        () -> "learned " + learner.learned().size() + ", state " + loop.state());
                 Thread.sleep(300); // a record learned twice would show up here
             } finally {
                 loop.stop();
                 thread.join(10_000);
             }
         }
-        assertThat(learner.learned).containsExactlyElementsOf(ids("r", n));
+        assertThat(learner.learned()).containsExactlyElementsOf(ids("r", n));
     }
 
     /** Two model ids the default partitioner puts on partitions 0 and 1 of a 2-partition topic. */
@@ -160,48 +158,8 @@ class ParallelPartitionsIT {
     }
 
     /** Records the ids it learns, taking {@code millis} per example ({@code firstMillis} for the first). */
-    private static final class RecordingLearner implements Learner {
-        final List<String> learned = new CopyOnWriteArrayList<>();
-        private final long millis;
-        private final long firstMillis;
-
-        RecordingLearner(long millis) {
-            this(millis, millis);
-        }
-
-        RecordingLearner(long millis, long firstMillis) {
-            this.millis = millis;
-            this.firstMillis = firstMillis;
-        }
-
-        @Override
-        public void train(Example example) {
-            long wait = learned.isEmpty() ? firstMillis : millis;
-            if (wait > 0) {
-                try {
-                    Thread.sleep(wait);
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
-            }
-            learned.add(example.id());
-        }
-
-        @Override
-        public void keepForEvaluation(Example example) {
-        }
-
-        @Override
-        public void endTask(String task) {
-        }
-
-        @Override
-        public void publish() {
-        }
-
-        @Override
-        public LearnerStatus status() {
-            return new LearnerStatus(learned.size(), 0, List.of(), List.of(), 0, Double.NaN);
-        }
+    private static IdLearner paced(long millis, long firstMillis) {
+        java.util.concurrent.atomic.AtomicBoolean first = new java.util.concurrent.atomic.AtomicBoolean(true);
+        return new IdLearner(example -> IdLearner.sleep(first.getAndSet(false) ? firstMillis : millis));
     }
 }

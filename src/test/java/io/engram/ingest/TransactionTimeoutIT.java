@@ -8,10 +8,7 @@ import io.engram.broker.KafkaClients;
 import io.engram.broker.Outbox;
 import io.engram.broker.TopicSetup;
 import io.engram.broker.Topics;
-import io.engram.learn.Example;
-import io.engram.learn.Learner;
 import io.engram.learn.LearnerRegistry;
-import io.engram.learn.LearnerStatus;
 import io.engram.support.Await;
 import io.engram.support.RebuildingState;
 import io.engram.support.IdLearner;
@@ -22,7 +19,6 @@ import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -44,43 +40,13 @@ class TransactionTimeoutIT {
     KafkaAccess kafka;
 
     /** Learns ids; the first time it meets "slow" it stalls past the transaction timeout. */
-    static final class StallingLearner implements Learner {
-        final List<String> learned = new ArrayList<>();
-        final boolean[] stalled;
-
-        StallingLearner(boolean[] stalled) {
-            this.stalled = stalled;
-        }
-
-        @Override
-        public void train(Example example) {
+    private static IdLearner stalling(boolean[] stalled) {
+        return new IdLearner(example -> {
             if (example.id().equals("slow") && !stalled[0]) {
                 stalled[0] = true;
-                try {
-                    Thread.sleep(TIMEOUT_MS + 4000); // the broker checks for timed-out transactions every second
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                }
+                IdLearner.sleep(TIMEOUT_MS + 4000); // the broker checks for timed-out transactions every second
             }
-            learned.add(example.id());
-        }
-
-        @Override
-        public void keepForEvaluation(Example example) {
-        }
-
-        @Override
-        public void endTask(String task) {
-        }
-
-        @Override
-        public void publish() {
-        }
-
-        @Override
-        public LearnerStatus status() {
-            return new LearnerStatus(learned.size(), 0, List.of(), List.of(), 0, Double.NaN);
-        }
+        });
     }
 
     @Test
@@ -92,7 +58,7 @@ class TransactionTimeoutIT {
             TopicSetup.ensure(admin, topics, 1, (short) 1, 30_000);
         }
         boolean[] stalled = {false};
-        StallingLearner[] current = {new StallingLearner(stalled)};
+        IdLearner[] current = {stalling(stalled)};
         LearnerRegistry registry = IdLearner.registry(() -> current[0]);
         List<Outbox> made = new ArrayList<>();
         java.util.function.Supplier<Outbox> outboxes = () -> {
@@ -111,20 +77,20 @@ class TransactionTimeoutIT {
                 topics.examples(), topics.deadLetters(), decoder, registry, new IngestMetrics(new SimpleMeterRegistry()),
                 new IngestLoop.Settings(Duration.ofMillis(100), Duration.ofMillis(100), Duration.ofSeconds(1), true,
                         Duration.ofMillis(1000), 2000, Duration.ofMillis(TIMEOUT_MS), 1));
-                RebuildingState rollbacks = new RebuildingState(() -> current[0] = new StallingLearner(stalled));
+                RebuildingState rollbacks = new RebuildingState(() -> current[0] = stalling(stalled));
         loop.setModelState(rollbacks);
         TestRecords.produce(clients, topics.examples(), "m", records);
         Thread thread = new Thread(loop, "txtimeout-it");
         thread.start();
         try {
             Await.until(Duration.ofSeconds(90), "every record learned once after the recovery",
-                    () -> current[0].learned.size() == 10 && TestRecords.readAll(clients, topics.deadLetters()).size() == 1,
-                    () -> "learned " + current[0].learned + ", rollbacks " + rollbacks.rollbacks() + ", state " + loop.state()
+                    () -> current[0].learned().size() == 10 && TestRecords.readAll(clients, topics.deadLetters()).size() == 1,
+                    () -> "learned " + current[0].learned() + ", rollbacks " + rollbacks.rollbacks() + ", state " + loop.state()
                             + ", error " + loop.lastError());
             assertThat(stalled[0]).isTrue();
             assertThat(rollbacks.rollbacks()).as("rolled back after the aborted batch").isGreaterThanOrEqualTo(1);
             assertThat(loop.state()).isIn(IngestLoop.State.RUNNING, IngestLoop.State.WAITING_FOR_BROKER);
-            assertThat(current[0].learned).containsExactly("r0", "r1", "r2", "r3", "slow", "r5", "r6", "r7", "r8", "r9");
+            assertThat(current[0].learned()).containsExactly("r0", "r1", "r2", "r3", "slow", "r5", "r6", "r7", "r8", "r9");
         } finally {
             loop.stop();
             thread.join(10_000);

@@ -4,24 +4,33 @@ import io.engram.learn.Example;
 import io.engram.learn.Learner;
 import io.engram.learn.LearnerRegistry;
 import io.engram.learn.LearnerStatus;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
- * A test learner that records the ids of the train examples it learns and throws on one id, for
- * tests of the ingest loop's failure handling.
+ * A test learner that records the ids of the train examples it learns (readable from another thread
+ * while it learns), after a hook that may throw or take its time: for tests of the ingest loop.
  */
 public final class IdLearner implements Learner {
 
-    private final String failOn;
-    private final Supplier<RuntimeException> failure;
-    private final List<String> learned = new ArrayList<>();
+    private final Consumer<Example> beforeLearning;
+    private final List<String> learned = new CopyOnWriteArrayList<>();
 
+    /** Runs {@code beforeLearning} on each train example, then records its id unless it threw. */
+    public IdLearner(Consumer<Example> beforeLearning) {
+        this.beforeLearning = beforeLearning;
+    }
+
+    /** Throws {@code failure}'s exception on the example with id {@code failOn}. */
     public IdLearner(String failOn, Supplier<RuntimeException> failure) {
-        this.failOn = failOn;
-        this.failure = failure;
+        this(example -> {
+            if (failOn.equals(example.id())) {
+                throw failure.get();
+            }
+        });
     }
 
     public List<String> learned() {
@@ -30,9 +39,7 @@ public final class IdLearner implements Learner {
 
     @Override
     public void train(Example example) {
-        if (failOn.equals(example.id())) {
-            throw failure.get();
-        }
+        beforeLearning.accept(example);
         learned.add(example.id());
     }
 
@@ -51,6 +58,15 @@ public final class IdLearner implements Learner {
     @Override
     public LearnerStatus status() {
         return new LearnerStatus(learned.size(), 0, List.of(), List.of(), 0, Double.NaN);
+    }
+
+    /** Sleeps {@code millis}, for hooks that take their time. */
+    public static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** A registry that answers {@code current.get()} for every model. */
