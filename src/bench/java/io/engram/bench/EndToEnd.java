@@ -53,16 +53,11 @@ public final class EndToEnd {
         int examples = Integer.parseInt(o.getOrDefault("examples", "4000"));
         int warmup = Integer.parseInt(o.getOrDefault("warmup", Integer.toString(examples)));
         List<byte[]> records = permutedJson(examples);
-        boolean avro = o.getOrDefault("format", "json").equals("avro");
+        boolean avro = avro(o);
         if (avro) {
-            List<byte[]> encoded = new ArrayList<>(records.size());
-            for (byte[] record : records) {
-                encoded.add(io.engram.ingest.AvroRecords.encode(JSON.readTree(record)));
-            }
-            records = encoded;
+            records = toAvro(records);
         }
-        headers = avro ? List.of(new org.apache.kafka.common.header.internals.RecordHeader(io.engram.ingest.AvroRecords.CONTENT_TYPE,
-                io.engram.ingest.AvroRecords.AVRO.getBytes(StandardCharsets.UTF_8))) : List.of();
+        headers = headers(avro);
         System.err.printf("%d records, %s, %.0f bytes each on average%n", records.size(), avro ? "Avro" : "JSON",
                 records.stream().mapToLong(r -> r.length).average().orElse(0));
         List<Config> configs = List.of(
@@ -217,6 +212,30 @@ public final class EndToEnd {
         }
         command.addAll(List.of("-jar", "target/quarkus-app/quarkus-run.jar"));
         return command;
+    }
+
+    /** Whether {@code --format} asks for Avro (json by default); any other value stops the bench. */
+    static boolean avro(Map<String, String> options) {
+        String format = options.getOrDefault("format", "json");
+        if (!format.equals("json") && !format.equals("avro")) {
+            throw new IllegalArgumentException("--format: expected json or avro, found " + format);
+        }
+        return format.equals("avro");
+    }
+
+    /** The same examples as Avro binary of schemas/example.avsc. */
+    static List<byte[]> toAvro(List<byte[]> json) throws IOException {
+        List<byte[]> encoded = new ArrayList<>(json.size());
+        for (byte[] record : json) {
+            encoded.add(io.engram.ingest.AvroRecords.encode(JSON.readTree(record)));
+        }
+        return encoded;
+    }
+
+    /** The headers records of the format carry: content-type application/avro for Avro, none for JSON. */
+    static List<org.apache.kafka.common.header.Header> headers(boolean avro) {
+        return avro ? List.of(new org.apache.kafka.common.header.internals.RecordHeader(io.engram.ingest.AvroRecords.CONTENT_TYPE,
+                io.engram.ingest.AvroRecords.AVRO.getBytes(StandardCharsets.UTF_8))) : List.of();
     }
 
     /** Examples learned per second by one model, from its first learned example to its last. */

@@ -48,16 +48,26 @@ public final class ScaleOut {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final int PARTITIONS = 2;
+    /** The headers the records carry (content-type for Avro). */
+    private static List<org.apache.kafka.common.header.Header> headers = List.of();
+    /** A fixed interval between looks at the services' counts, or 0 for {@link Looks}. */
+    private static long lookMillis;
 
     private ScaleOut() {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> o = BenchOptions.parse("engram bench scale-out", List.of("examples", "warmup", "configs", "out"), args);
+        Map<String, String> o = BenchOptions.parse("engram bench scale-out", List.of("examples", "warmup", "configs", "format", "look-ms", "out"), args);
         // --configs: a comma list of one-model, two-models, two-instances, restore (all by default)
         List<String> configs = List.of(o.getOrDefault("configs", "one-model,two-models,two-instances,restore").split(","));
         int examples = Integer.parseInt(o.getOrDefault("examples", "6000"));
         List<byte[]> records = EndToEnd.permutedJson(examples);
+        boolean avro = EndToEnd.avro(o); // --format json (default) or avro
+        if (avro) {
+            records = EndToEnd.toAvro(records);
+        }
+        headers = EndToEnd.headers(avro);
+        lookMillis = Long.parseLong(o.getOrDefault("look-ms", "0")); // 0: adaptive (Looks); N: every N ms, as sessions before 6 did (50)
         // examples learned before the rate is measured: start-up and JIT compilation, which went on for over 20 s of
         // ER on the 2 cores here (learner-only leaves them out with a warm-up run)
         int warmupCount = Integer.parseInt(o.getOrDefault("warmup", Integer.toString(2 * examples)));
@@ -68,6 +78,7 @@ public final class ScaleOut {
         Path root = Files.createTempDirectory("engram-scale-out");
         Map<String, Object> results = new LinkedHashMap<>();
         results.put("examples", records.size());
+        results.put("format", avro ? "avro" : "json");
         results.put("processors", Runtime.getRuntime().availableProcessors());
         boolean done = false;
         try (EmbeddedKafkaBroker broker = new EmbeddedKafkaBroker(root.resolve("broker"), 0).start()) {
@@ -136,27 +147,30 @@ public final class ScaleOut {
             long coldStart = 0;
             long first = 0;
             long firstCount = 0;
+            long total = (long) warmup.size() + records.size();
+            Looks looks = new Looks();
             long deadline = System.nanoTime() + Duration.ofMinutes(10).toNanos();
             while (true) {
                 long trained = 0;
                 for (Service s : services) {
                     trained += s.trained();
                 }
+                long now = System.nanoTime();
                 if (coldStart == 0 && trained > 0) {
-                    coldStart = System.nanoTime();
+                    coldStart = now;
                 }
                 if (first == 0 && trained >= warmup.size()) {
-                    first = System.nanoTime();
+                    first = now; // the count at this moment is exact, however long since the last look
                     firstCount = trained;
                 }
-                long total = (long) warmup.size() + records.size();
                 if (trained >= total) {
                     break;
                 }
-                if (System.nanoTime() > deadline) {
+                if (now > deadline) {
                     throw new IllegalStateException(label + ": only " + trained + " of " + total + " learned in 10 minutes");
                 }
-                Thread.sleep(50); // each look costs the services a status request: not more often
+                long next = looks.next(trained, now, first == 0 ? warmup.size() : total);
+                Thread.sleep(lookMillis > 0 ? lookMillis : next);
             }
             double rate = ((long) warmup.size() + records.size() - firstCount) / ((System.nanoTime() - first) / 1e9);
             double cold = warmup.size() / ((first - coldStart) / 1e9);
@@ -175,6 +189,31 @@ public final class ScaleOut {
         }
     }
 
+    /**
+     * When to look at the services' counts next. Each look is a status request the services answer on the cores
+     * being measured (two models fill both): looks are 250 ms apart while the goal is far, and come every 10 ms in
+     * its last quarter second, so the moment it is reached is timed within about 10 ms (at the 50 ms of earlier
+     * sessions, the looks cost the services about 0.05 of a core).
+     */
+    static final class Looks {
+        private long lastCount = -1;
+        private long lastNanos;
+        private double perNano;
+
+        long next(long count, long nanos, long goal) {
+            if (lastCount >= 0 && nanos > lastNanos && count > lastCount) {
+                perNano = (count - lastCount) / (double) (nanos - lastNanos);
+            }
+            lastCount = count;
+            lastNanos = nanos;
+            if (perNano <= 0) {
+                return 50; // no rate yet
+            }
+            double millisToGoal = (goal - count) / perNano / 1e6;
+            return millisToGoal <= 250 ? 10 : Math.min(250, (long) (millisToGoal - 250));
+        }
+    }
+
     /** The records on {@code label}.examples (created with the bench's partitions when absent), spread evenly over {@code models}. */
     private static void produce(KafkaClients clients, String label, List<String> models, List<byte[]> records) throws Exception {
         try (org.apache.kafka.clients.admin.Admin admin = org.apache.kafka.clients.admin.Admin.create(
@@ -188,7 +227,7 @@ public final class ScaleOut {
         try (KafkaProducer<byte[], byte[]> producer = clients.producer("scale-out")) {
             for (int i = 0; i < records.size(); i++) {
                 String model = models.get(i % models.size());
-                producer.send(new ProducerRecord<>(label + ".examples", model.getBytes(StandardCharsets.UTF_8), records.get(i)));
+                producer.send(new ProducerRecord<>(label + ".examples", null, model.getBytes(StandardCharsets.UTF_8), records.get(i), headers));
             }
             producer.flush();
         }
