@@ -91,6 +91,55 @@ class DenseJsonTest {
         }
     }
 
+    /**
+     * Every token of up to 6 characters from digits, point, signs and an exponent letter, first or last
+     * in the array and followed by each delimiter: a token Jackson reads is read to the same bits, and
+     * one Jackson refuses leaves the record to the general reader (which then phrases the error).
+     */
+    @Test
+    void shouldReadEveryShortTokenAsJacksonDoes() throws Exception {
+        char[] alphabet = {'0', '1', '7', '9', '.', '-', 'e', '+'};
+        String[][] layouts = {{"[", ",1,22,333]"}, {"[", " ,1,2,3]"}, {"[", "\n]"}, {"[4,", "]"}, {"[", "]"}};
+        ObjectMapper mapper = new ObjectMapper();
+        int read = 0;
+        int refused = 0;
+        for (int length = 1; length <= 6; length++) {
+            for (long n = 0; n < Math.round(Math.pow(alphabet.length, length)); n++) {
+                char[] token = new char[length];
+                long rest = n;
+                for (int k = 0; k < length; k++) {
+                    token[k] = alphabet[(int) (rest % alphabet.length)];
+                    rest /= alphabet.length;
+                }
+                String text = new String(token);
+                String[] layout = layouts[(int) (n % layouts.length)];
+                String array = layout[0] + text + layout[1];
+                double[] expected;
+                try {
+                    expected = jackson(array);
+                } catch (com.fasterxml.jackson.core.JacksonException e) {
+                    expected = null;
+                }
+                RecordDecoder.DenseX dense = new RecordDecoder.DenseX();
+                long span = DenseJson.readX(("{\"x\":" + array + "}").getBytes(StandardCharsets.UTF_8), dense);
+                if (expected == null) {
+                    assertThat(span).as("%s: refused by Jackson", array).isEqualTo(-1);
+                    refused++;
+                    continue;
+                }
+                assertThat(span).as("%s", array).isGreaterThanOrEqualTo(0);
+                assertThat(dense.count).as("%s", array).isEqualTo(expected.length);
+                for (int k = 0; k < expected.length; k++) {
+                    assertThat(Double.doubleToRawLongBits(dense.values[k])).as("%s item %d", array, k)
+                            .isEqualTo(Double.doubleToRawLongBits(expected[k]));
+                }
+                read++;
+            }
+        }
+        assertThat(read).as("tokens Jackson reads").isGreaterThan(5_000);
+        assertThat(refused).as("tokens Jackson refuses").isGreaterThan(100_000);
+    }
+
     @Test
     void shouldReadEdgeNumbersAsJacksonDoes() throws Exception {
         String array = "[0,-0,-0.0,0.0,-0e0,1e22,1e23,9007199254740993,123456789012345678901234567890,4.9e-324,2e-324,1.7976931348623157e308,"
