@@ -41,7 +41,8 @@ import org.apache.kafka.common.utils.Utils;
  * Each throughput run puts a warm-up on the topic before the measured records ({@code --warmup}, twice
  * {@code --examples} by default: start-up and JIT compilation), and the rate is examples learned per second
  * over the measured records (read from {@code /api/status}); the warm-up's rate is printed as the cold-start one. Snapshot and restore figures
- * come from the services' logs.
+ * come from the services' logs. {@code --format avro} sends the same examples as Avro binary (as {@code bench e2e}); {@code --look-ms N}
+ * looks at the services' counts every N ms instead of the default schedule ({@link Looks}).
  */
 public final class ScaleOut {
 
