@@ -211,7 +211,7 @@ public final class ScaleOut {
                 return 50; // no rate yet
             }
             double millisToGoal = (goal - count) / perNano / 1e6;
-            return millisToGoal <= 250 ? 10 : Math.min(250, (long) (millisToGoal - 250));
+            return millisToGoal <= 250 ? 10 : Math.max(10, Math.min(250, (long) (millisToGoal - 250)));
         }
     }
 
