@@ -15,8 +15,7 @@ class SnapshotCacheTest {
     private static final TopicPartition TP = new TopicPartition("engram.examples", 3);
 
     @Test
-    void writtenSnapshots_readBack_andModelsNoLongerListedAreRemoved() throws Exception {
-        Path root = Files.createTempDirectory("snapshot-cache");
+    void writtenSnapshots_readBack_andModelsNoLongerListedAreRemoved(@org.junit.jupiter.api.io.TempDir Path root) throws Exception {
         SnapshotCache cache = new SnapshotCache(root);
         assertThat(cache.marker(TP)).isEmpty();
 

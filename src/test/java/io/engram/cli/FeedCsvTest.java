@@ -17,8 +17,8 @@ class FeedCsvTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     @Test
-    void quotedCells_andLabelsByIndexOrName_becomeWellFormedRecords() throws Exception {
-        Path csv = Files.createTempFile("feed", ".csv");
+    void quotedCells_andLabelsByIndexOrName_becomeWellFormedRecords(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path csv = dir.resolve("feed.csv");
         Files.writeString(csv, "a,b,y\n0.5,1e-3,2\n\"1.5\", 2 ,\"Sneaker, white\"\n\n-1,0,\"x\"\"}\"\n");
         List<byte[]> records = Feed.csv(csv, "q3", "y", "eval");
         assertThat(records).hasSize(3);
@@ -33,8 +33,8 @@ class FeedCsvTest {
     }
 
     @Test
-    void aCellThatIsNotANumber_isNamedWithItsLineAndColumn() throws Exception {
-        Path csv = Files.createTempFile("feed", ".csv");
+    void aCellThatIsNotANumber_isNamedWithItsLineAndColumn(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        Path csv = dir.resolve("feed.csv");
         Files.writeString(csv, "a,b,y\n0.5,oops,1\n");
         assertThatThrownBy(() -> Feed.csv(csv, "t", "y", "train")).hasMessageContaining("column 'b'").hasMessageContaining("oops");
         assertThatThrownBy(() -> Feed.csv(csv, "t", "label", "train")).hasMessageContaining("no column 'label'");

@@ -165,16 +165,16 @@ class SettingsValidatorTest {
     }
 
     @Test
-    void apiAuthNeedsAUsersFileOfHashedPasswords() throws Exception {
+    void apiAuthNeedsAUsersFileOfHashedPasswords(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
         assertThat(SettingsValidator.problems(config(Map.of("engram.api.auth.enabled", "true"))))
                 .singleElement().asString().contains("engram.api.auth.users-file").contains("engram.api.auth.enabled=true");
         assertThat(SettingsValidator.problems(config(Map.of("engram.api.auth.enabled", "true", "engram.api.auth.users-file", "/no/such/file"))))
                 .singleElement().asString().contains("engram.api.auth.users-file=/no/such/file").contains("readable");
-        java.nio.file.Path plain = java.nio.file.Files.createTempFile("users", ".properties");
+        java.nio.file.Path plain = java.nio.file.Files.createFile(dir.resolve("plain.properties"));
         java.nio.file.Files.writeString(plain, "alice=secret\n");
         assertThat(SettingsValidator.problems(config(Map.of("engram.api.auth.enabled", "true", "engram.api.auth.users-file", plain.toString()))))
                 .singleElement().asString().contains("engram.api.auth.users-file").contains("SHA-512").contains("'alice'");
-        java.nio.file.Path empty = java.nio.file.Files.createTempFile("users", ".properties");
+        java.nio.file.Path empty = java.nio.file.Files.createFile(dir.resolve("empty.properties"));
         assertThat(SettingsValidator.problems(config(Map.of("engram.api.auth.enabled", "true", "engram.api.auth.users-file", empty.toString()))))
                 .singleElement().asString().contains("no users");
         assertThat(SettingsValidator.problems(config(Map.of("engram.api.auth.enabled", "true",

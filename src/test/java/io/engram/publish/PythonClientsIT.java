@@ -49,9 +49,19 @@ class PythonClientsIT {
 
     @Test
     void pythonConsumerPredictsWhatTheServicePredictsAndDetectsACorruptChunk() throws Exception {
+        Path dir = Files.createTempDirectory("engram-python");
+        try {
+            predictAndRefuseACorruptChunk(dir);
+        } finally {
+            try (java.util.stream.Stream<Path> files = Files.walk(dir)) { // the records and predictions the clients read and wrote
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(f -> f.toFile().delete());
+            }
+        }
+    }
+
+    private void predictAndRefuseACorruptChunk(Path dir) throws Exception {
         String python = python();
         String model = "py-" + UUID.randomUUID().toString().substring(0, 8);
-        Path dir = Files.createTempDirectory("engram-python");
 
         // the stream: two tasks as Avro, then a publish record as JSON, all through the Python producer; each part's
         // version awaited before the next part is sent (the triggers of one batch fold into one version)
