@@ -117,11 +117,7 @@ public final class EndToEnd {
         }
         // phase 1's backlog, before the service starts: the stream once as a warm-up model (start-up and JIT warm-up,
         // which the learner-only bench leaves out with its warm-up run), then once as the measured model
-        List<byte[]> warming = new ArrayList<>(warmup);
-        for (int i = 0; i < warmup; i++) {
-            warming.add(records.get(i % records.size()));
-        }
-        produce(clients, topic, "warmup", warming, 0);
+        produce(clients, topic, "warmup", cycled(records, warmup), 0);
         produce(clients, topic, "backlog", records, 0);
         ProcessBuilder builder = new ProcessBuilder(serviceCommand()).redirectErrorStream(true).redirectOutput(dir.resolve("service.log").toFile());
         Map<String, String> env = builder.environment();
@@ -212,6 +208,15 @@ public final class EndToEnd {
         }
         command.addAll(List.of("-jar", "target/quarkus-app/quarkus-run.jar"));
         return command;
+    }
+
+    /** {@code count} records: {@code records} over again from the start as often as it takes. */
+    static List<byte[]> cycled(List<byte[]> records, int count) {
+        List<byte[]> cycled = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            cycled.add(records.get(i % records.size()));
+        }
+        return cycled;
     }
 
     /** Whether {@code --format} asks for Avro (json by default); any other value stops the bench. */

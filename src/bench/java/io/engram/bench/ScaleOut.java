@@ -71,11 +71,7 @@ public final class ScaleOut {
         lookMillis = Long.parseLong(o.getOrDefault("look-ms", "0")); // 0: adaptive (Looks); N: every N ms, as sessions before 6 did (50)
         // examples learned before the rate is measured: start-up and JIT compilation, which went on for over 20 s of
         // ER on the 2 cores here (learner-only leaves them out with a warm-up run)
-        int warmupCount = Integer.parseInt(o.getOrDefault("warmup", Integer.toString(2 * examples)));
-        List<byte[]> warmup = new ArrayList<>(warmupCount);
-        for (int i = 0; i < warmupCount; i++) {
-            warmup.add(records.get(i % records.size()));
-        }
+        List<byte[]> warmup = EndToEnd.cycled(records, Integer.parseInt(o.getOrDefault("warmup", Integer.toString(2 * examples))));
         Path root = Files.createTempDirectory("engram-scale-out");
         Map<String, Object> results = new LinkedHashMap<>();
         results.put("examples", records.size());

@@ -98,16 +98,13 @@ final class DenseJson {
     }
 
     private static long abandon(RecordDecoder.DenseX dense) {
-        dense.present = false;
-        dense.count = 0;
+        dense.clear();
         return -1;
     }
 
     /** Reads numbers from just after {@code [}; returns the index just past {@code ]}, or -1. */
     private static int readNumbers(byte[] b, int i, RecordDecoder.DenseX dense) {
-        dense.present = true;
-        dense.count = 0;
-        dense.notNumberAt = -1;
+        dense.begin();
         i = skipSpace(b, i);
         if (i < b.length && b[i] == ']') {
             return i + 1;

@@ -301,6 +301,20 @@ public final class RecordDecoder {
             }
         }
 
+        /** The start of an {@code "x"} array: no values yet, all numbers so far. */
+        void begin() {
+            present = true;
+            count = 0;
+            notNumberAt = -1;
+        }
+
+        /** No {@code "x"} array read (the general reader reads the record again). */
+        void clear() {
+            present = false;
+            count = 0;
+            notNumberAt = -1;
+        }
+
         void add(double v) {
             if (count == values.length) {
                 values = java.util.Arrays.copyOf(values, Math.max(16, values.length * 2));
@@ -328,9 +342,7 @@ public final class RecordDecoder {
             try {
                 return read(rest, dense, true);
             } catch (IOException e) {
-                dense.present = false;
-                dense.count = 0;
-                dense.notNumberAt = -1;
+                dense.clear();
             }
         }
         return read(value, dense, false);
@@ -347,27 +359,23 @@ public final class RecordDecoder {
             while (p.nextToken() == com.fasterxml.jackson.core.JsonToken.FIELD_NAME) {
                 String name = p.currentName();
                 com.fasterxml.jackson.core.JsonToken t = p.nextToken();
-                if (name.equals("x") && t == com.fasterxml.jackson.core.JsonToken.START_ARRAY && xRead) {
-                    p.skipChildren(); // the empty stand-in for the array DenseJson read
-                    com.fasterxml.jackson.databind.node.ArrayNode standIn = root.putArray("x");
-                    if (dense.count > 0) {
-                        standIn.add(0);
-                    }
-                } else if (name.equals("x") && t == com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
-                    dense.present = true;
-                    dense.count = 0;
-                    dense.notNumberAt = -1;
-                    com.fasterxml.jackson.core.JsonToken item;
-                    while ((item = p.nextToken()) != com.fasterxml.jackson.core.JsonToken.END_ARRAY) {
-                        if (item == com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_INT
-                                || item == com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_FLOAT) {
-                            dense.add(p.getDoubleValue());
-                        } else {
-                            if (dense.notNumberAt < 0) {
-                                dense.notNumberAt = dense.count;
+                if (name.equals("x") && t == com.fasterxml.jackson.core.JsonToken.START_ARRAY) {
+                    if (xRead) {
+                        p.skipChildren(); // the empty stand-in for the array DenseJson read
+                    } else {
+                        dense.begin();
+                        com.fasterxml.jackson.core.JsonToken item;
+                        while ((item = p.nextToken()) != com.fasterxml.jackson.core.JsonToken.END_ARRAY) {
+                            if (item == com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_INT
+                                    || item == com.fasterxml.jackson.core.JsonToken.VALUE_NUMBER_FLOAT) {
+                                dense.add(p.getDoubleValue());
+                            } else {
+                                if (dense.notNumberAt < 0) {
+                                    dense.notNumberAt = dense.count;
+                                }
+                                dense.add(Double.NaN);
+                                p.skipChildren();
                             }
-                            dense.add(Double.NaN);
-                            p.skipChildren();
                         }
                     }
                     com.fasterxml.jackson.databind.node.ArrayNode standIn = root.putArray("x");

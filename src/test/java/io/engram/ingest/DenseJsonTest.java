@@ -16,10 +16,12 @@ import org.junit.jupiter.api.Test;
 /** {@link DenseJson} against references: Jackson's own reading of every number, and the decoder's Jackson-only path. */
 class DenseJsonTest {
 
+    private static final com.fasterxml.jackson.core.JsonFactory JACKSON = new ObjectMapper().getFactory();
+
     /** The reference: the values Jackson's parser gives for the array's items, without the fast double parser. */
     private static double[] jackson(String array) throws Exception {
         List<Double> values = new ArrayList<>();
-        try (JsonParser p = new ObjectMapper().getFactory().createParser(array)) {
+        try (JsonParser p = JACKSON.createParser(array)) {
             assertThat(p.nextToken()).isEqualTo(JsonToken.START_ARRAY);
             while (p.nextToken() != JsonToken.END_ARRAY) {
                 values.add(p.getDoubleValue());
@@ -100,7 +102,6 @@ class DenseJsonTest {
     void shouldReadEveryShortTokenAsJacksonDoes() throws Exception {
         char[] alphabet = {'0', '1', '7', '9', '.', '-', 'e', '+'};
         String[][] layouts = {{"[", ",1,22,333]"}, {"[", " ,1,2,3]"}, {"[", "\n]"}, {"[4,", "]"}, {"[", "]"}};
-        ObjectMapper mapper = new ObjectMapper();
         int read = 0;
         int refused = 0;
         for (int length = 1; length <= 6; length++) {
